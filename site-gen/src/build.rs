@@ -1,0 +1,375 @@
+//! The build pipeline: read `content/` and `templates/`, check everything, render every
+//! output, and swap the result into the output folder only when nothing failed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::config::SiteConfig;
+use crate::content::{self, ParsedPage};
+use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::links::{self, Targets};
+use crate::render::{self, Output, Renderer};
+use crate::site::{BuildOptions, Site};
+use crate::templates::Theme;
+
+/// Why a build or check did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Problems in the editors' files (exit code 1).
+    #[error("{0}")]
+    Content(Diagnostics),
+    /// The file system failed us (exit code 2).
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A request that cannot be carried out, e.g. an output folder that must not be replaced.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl From<Diagnostics> for BuildError {
+    fn from(d: Diagnostics) -> Self {
+        BuildError::Content(d)
+    }
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+    let context = context.into();
+    move |source| BuildError::Io { context, source }
+}
+
+type ParseResult = Result<Arc<ParsedPage>, Vec<Diagnostic>>;
+
+/// Parsed pages kept between builds (by `serve`), so that only changed files are parsed again.
+#[derive(Default)]
+pub struct PageCache {
+    entries: Mutex<HashMap<PathBuf, (SystemTime, u64, ParseResult)>>,
+    taken_ids: Mutex<HashSet<String>>,
+}
+
+/// Reads, parses and checks the site under `root`, and returns a renderer for it.
+pub fn load(
+    root: &Path,
+    options: &BuildOptions,
+    cache: Option<&PageCache>,
+) -> Result<Renderer, BuildError> {
+    let content_dir = root.join("content");
+    let templates_dir = root.join("templates");
+    if !content_dir.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "{} has no content/ folder (use --root to point at the site)",
+            root.display()
+        )));
+    }
+    let sources = content::discover(&content_dir)
+        .map_err(io(format!("reading {}", content_dir.display())))?;
+    let mut errors = Diagnostics::new();
+
+    let config = match &sources.config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
+            SiteConfig::parse(&display_path(root, path), &text)
+                .map_err(|e| errors.extend(e))
+                .ok()
+        }
+        None => {
+            errors.push(
+                Diagnostic::new("content/site.yaml", 0, "the site configuration is missing")
+                    .hint("create content/site.yaml with at least `title:` and `base_url:`"),
+            );
+            None
+        }
+    };
+
+    let theme = if templates_dir.is_dir() {
+        Theme::load(&templates_dir).map_err(io(format!("reading {}", templates_dir.display())))?
+    } else {
+        errors.push(
+            Diagnostic::new("templates", 0, "the templates folder is missing")
+                .hint("create templates/ with page.html and section.html"),
+        );
+        Theme::default()
+    };
+    let taken_ids = theme.literal_ids();
+
+    if let Some(cache) = cache {
+        let live: HashSet<&PathBuf> = sources.pages.iter().collect();
+        let mut cached = cache.entries.lock().expect("cache lock");
+        let mut taken = cache.taken_ids.lock().expect("cache lock");
+        if *taken != taken_ids {
+            // Heading ids depend on the ids the templates use.
+            cached.clear();
+            *taken = taken_ids.clone();
+        }
+        cached.retain(|p, _| live.contains(p));
+    }
+    let parsed: Vec<ParseResult> = sources
+        .pages
+        .par_iter()
+        .map(|path| parse_file(root, &content_dir, path, &taken_ids, cache))
+        .collect::<Result<_, _>>()?;
+    let mut pages = Vec::with_capacity(parsed.len());
+    for p in parsed {
+        match p {
+            Ok(page) => pages.push(page),
+            Err(e) => errors.extend(e),
+        }
+    }
+
+    let Some(config) = config else {
+        return Err(errors.into_result(()).unwrap_err().into());
+    };
+    let files: Vec<(String, PathBuf)> = sources
+        .files
+        .iter()
+        .map(|p| (slash(p.strip_prefix(&content_dir).unwrap_or(p)), p.clone()))
+        .collect();
+    let site = match Site::assemble(config, &pages, &files, options) {
+        Ok(site) => Arc::new(site),
+        Err(e) => {
+            errors.extend(e);
+            return Err(errors.into_result(()).unwrap_err().into());
+        }
+    };
+
+    let mut targets = Targets {
+        template_ids: taken_ids,
+        ..Targets::default()
+    };
+    for s in theme.statics.values() {
+        targets.files.insert(s.url.clone());
+        targets.files.insert(s.hashed_url.clone());
+    }
+    for f in &site.files {
+        targets.files.insert(f.url.clone());
+    }
+    for special in ["/sitemap.xml", "/robots.txt", "/404.html"] {
+        targets.files.insert(special.to_string());
+    }
+    errors.extend(links::check_content(&site, &targets));
+    errors.extend(theme.check_links(&site, &targets));
+    errors.extend(render::check_templates_exist(&site, &theme));
+
+    let targets = Arc::new(targets);
+    let tera = theme
+        .compile(site.clone(), targets)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let Some(tera) = tera.filter(|_| errors.is_empty()) else {
+        return Err(errors.into_result(()).unwrap_err().into());
+    };
+    Ok(Renderer::new(site, Arc::new(theme), tera))
+}
+
+fn parse_file(
+    root: &Path,
+    content_dir: &Path,
+    path: &Path,
+    taken_ids: &HashSet<String>,
+    cache: Option<&PageCache>,
+) -> Result<ParseResult, BuildError> {
+    let stamp = match cache {
+        Some(_) => {
+            let meta =
+                std::fs::metadata(path).map_err(io(format!("reading {}", path.display())))?;
+            Some((
+                meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+                meta.len(),
+            ))
+        }
+        None => None,
+    };
+    if let (Some(cache), Some((mtime, len))) = (cache, stamp)
+        && let Some((m, l, result)) = cache.entries.lock().expect("cache lock").get(path)
+        && *m == mtime
+        && *l == len
+    {
+        return Ok(result.clone());
+    }
+    let text = std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
+    let rel = slash(path.strip_prefix(content_dir).unwrap_or(path));
+    let result = ParsedPage::parse(&display_path(root, path), &rel, &text, taken_ids).map(Arc::new);
+    if let (Some(cache), Some((mtime, len))) = (cache, stamp) {
+        cache
+            .entries
+            .lock()
+            .expect("cache lock")
+            .insert(path.to_path_buf(), (mtime, len, result.clone()));
+    }
+    Ok(result)
+}
+
+fn slash(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Renders every output and hands each to `sink`; reports every rendering error.
+pub fn render_all(
+    renderer: &Renderer,
+    sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
+) -> Result<usize, BuildError> {
+    let outputs = renderer.outputs();
+    let results: Vec<Result<(), Result<Diagnostic, (String, std::io::Error)>>> = outputs
+        .par_iter()
+        .map(|o: &Output| {
+            let bytes = renderer.render(o).map_err(Ok)?;
+            let path = renderer.path_of(o);
+            sink(&path, &bytes).map_err(|e| Err((path, e)))
+        })
+        .collect();
+    let mut errors = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(Ok(d)) => errors.push(d),
+            Err(Err((path, source))) => {
+                return Err(BuildError::Io {
+                    context: format!("writing {path}"),
+                    source,
+                });
+            }
+        }
+    }
+    errors
+        .into_result(outputs.len())
+        .map_err(BuildError::Content)
+}
+
+/// What a finished build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub files: usize,
+    pub pages: usize,
+    pub output: PathBuf,
+}
+
+/// `site-gen check`: every check a build makes, writing nothing.
+pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let renderer = load(root, options, None)?;
+    let files = render_all(&renderer, &|_, _| Ok(()))?;
+    Ok(BuildReport {
+        files,
+        pages: renderer.site.entries.len(),
+        output: PathBuf::new(),
+    })
+}
+
+/// `site-gen build`: renders into a temporary folder beside `output` and swaps it in when
+/// everything succeeded. A failed build leaves `output` as it was.
+pub fn build(
+    root: &Path,
+    output: &Path,
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    guard_output(root, output)?;
+    let renderer = load(root, options, None)?;
+    let name = output
+        .file_name()
+        .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io(format!("creating {}", parent.display())))?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{name}.building-"))
+        .tempdir_in(parent)
+        .map_err(io(format!(
+            "creating a temporary folder in {}",
+            parent.display()
+        )))?;
+    let dir = staging.path().to_path_buf();
+    let files = render_all(&renderer, &|rel, bytes| {
+        let path = dir.join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p)?;
+        }
+        std::fs::write(&path, bytes)
+    })?;
+    swap_in(staging, output)?;
+    Ok(BuildReport {
+        files,
+        pages: renderer.site.entries.len(),
+        output: output.to_path_buf(),
+    })
+}
+
+/// Refuses output folders whose replacement would destroy the sources.
+fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let (root, out) = (abs(root), abs(output));
+    if root.starts_with(&out)
+        || out.starts_with(root.join("content"))
+        || out.starts_with(root.join("templates"))
+    {
+        return Err(BuildError::Usage(format!(
+            "refusing to replace {}: it holds the site's sources",
+            out.display()
+        )));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "{} exists and is not a folder",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+fn swap_in(staging: tempfile::TempDir, output: &Path) -> Result<(), BuildError> {
+    let parent = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let old = if output.exists() {
+        let name = output
+            .file_name()
+            .map_or("public".into(), |n| n.to_string_lossy().into_owned());
+        let old = tempfile::Builder::new()
+            .prefix(&format!(".{name}.old-"))
+            .tempdir_in(parent)
+            .map_err(io(format!(
+                "creating a temporary folder in {}",
+                parent.display()
+            )))?;
+        // Move the previous output into the (empty) temporary folder's place.
+        let old_path = old.keep();
+        std::fs::remove_dir(&old_path).map_err(io("preparing the swap"))?;
+        std::fs::rename(output, &old_path).map_err(io(format!(
+            "moving the previous {} aside",
+            output.display()
+        )))?;
+        Some(old_path)
+    } else {
+        None
+    };
+    let staged = staging.keep();
+    if let Err(e) = std::fs::rename(&staged, output) {
+        if let Some(old) = &old {
+            let _ = std::fs::rename(old, output);
+        }
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(BuildError::Io {
+            context: format!("moving the new site into {}", output.display()),
+            source: e,
+        });
+    }
+    if let Some(old) = old {
+        std::fs::remove_dir_all(&old).map_err(io(format!(
+            "removing the previous site at {}",
+            old.display()
+        )))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! `content/site.yaml`: the site's title, address, language, navigation and contact data.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{Diagnostic, suggest};
+use crate::yaml::{self, Node};
+
+/// The checked site configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteConfig {
+    pub title: String,
+    /// Absolute URL without a trailing slash, e.g. `https://example.dk`.
+    pub base_url: String,
+    pub language: String,
+    pub description: Option<String>,
+    /// Content paths (`/etaarige-forloeb/`) in menu order.
+    pub nav: Vec<String>,
+    pub organisation: Option<Organisation>,
+    pub contact: Node,
+    pub extra: Node,
+    /// Line of each `nav` entry, for errors about them.
+    #[serde(skip)]
+    pub nav_line: usize,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+const KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "language",
+    "description",
+    "nav",
+    "organisation",
+    "contact",
+    "extra",
+];
+
+impl SiteConfig {
+    /// Parses the text of `path` (`content/site.yaml`).
+    pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
+        let entries = yaml::entries(text).map_err(|e| {
+            vec![
+                Diagnostic::new(path, e.line, format!("invalid YAML: {}", e.message))
+                    .column(e.column),
+            ]
+        })?;
+        let mut errors = Vec::new();
+        let mut config = SiteConfig {
+            title: String::new(),
+            base_url: String::new(),
+            language: "da".to_string(),
+            description: None,
+            nav: Vec::new(),
+            organisation: None,
+            contact: Node::default(),
+            extra: Node::default(),
+            nav_line: 1,
+        };
+        let mut have_title = false;
+        let mut have_base = false;
+        for e in &entries {
+            have_base |= e.key == "base_url";
+            let wrong = |expected: &str| {
+                Diagnostic::new(
+                    path,
+                    e.line,
+                    format!("`{}` must be {expected}, not {}", e.key, e.value.kind()),
+                )
+            };
+            let result = match e.key.as_str() {
+                "title" => e
+                    .value
+                    .to::<String>()
+                    .map(|t| {
+                        have_title = true;
+                        config.title = t;
+                    })
+                    .map_err(|_| wrong("text")),
+                "base_url" => match e.value.to::<String>() {
+                    Ok(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                        config.base_url = url.trim_end_matches('/').to_string();
+                        Ok(())
+                    }
+                    Ok(url) => Err(Diagnostic::new(
+                        path,
+                        e.line,
+                        format!("`base_url` `{url}` is not an absolute http(s) URL"),
+                    )
+                    .hint("write it like `https://example.dk`")),
+                    Err(_) => Err(wrong("text")),
+                },
+                "language" => e
+                    .value
+                    .to::<String>()
+                    .map(|l| config.language = l)
+                    .map_err(|_| wrong("a language code such as `da`")),
+                "description" => e
+                    .value
+                    .to::<String>()
+                    .map(|d| config.description = Some(d))
+                    .map_err(|_| wrong("text")),
+                "nav" => e
+                    .value
+                    .to::<Vec<String>>()
+                    .map(|n| {
+                        config.nav = n;
+                        config.nav_line = e.line;
+                    })
+                    .map_err(|_| wrong("a list of page paths such as `/etaarige-forloeb/`")),
+                "organisation" => e
+                    .value
+                    .to::<Organisation>()
+                    .map(|o| config.organisation = Some(o))
+                    .map_err(|m| wrong("a map with `name` and `url`").hint(m)),
+                "contact" => {
+                    config.contact = e.value.clone();
+                    Ok(())
+                }
+                "extra" => {
+                    config.extra = e.value.clone();
+                    Ok(())
+                }
+                other => {
+                    let d = Diagnostic::new(
+                        path,
+                        e.line,
+                        format!("unknown key `{other}` in site.yaml"),
+                    );
+                    Err(match suggest(other, KEYS.iter().copied()) {
+                        Some(s) => d.hint(format!("did you mean `{s}`?")),
+                        None => d.hint(format!("known keys: {}", KEYS.join(", "))),
+                    })
+                }
+            };
+            if let Err(d) = result {
+                errors.push(d);
+            }
+        }
+        if !have_title {
+            errors.push(
+                Diagnostic::new(path, 1, "site.yaml has no `title`")
+                    .hint("add `title: Name of the site`"),
+            );
+        }
+        if !have_base {
+            errors.push(
+                Diagnostic::new(path, 1, "site.yaml has no `base_url`")
+                    .hint("add `base_url: https://example.dk`"),
+            );
+        }
+        if errors.is_empty() {
+            Ok(config)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The absolute URL of a site path (`/a/` -> `https://example.dk/a/`).
+    pub fn permalink(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_keys() {
+        let c = SiteConfig::parse(
+            Path::new("content/site.yaml"),
+            "title: T\nbase_url: https://x.dk/\nlanguage: da\nnav:\n  - /a/\norganisation:\n  name: Socialstyrelsen\n  url: https://www.socialstyrelsen.dk/\ncontact:\n  email: a@b.dk\n",
+        )
+        .unwrap();
+        assert_eq!(c.base_url, "https://x.dk");
+        assert_eq!(c.nav, ["/a/"]);
+        assert_eq!(c.nav_line, 4);
+        assert_eq!(c.permalink("/a/"), "https://x.dk/a/");
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let errs = SiteConfig::parse(
+            Path::new("content/site.yaml"),
+            "titel: T\nbase_url: x.dk\nnav: 3\n",
+        )
+        .unwrap_err();
+        let got: Vec<_> = errs.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (1, "unknown key `titel` in site.yaml"),
+                (2, "`base_url` `x.dk` is not an absolute http(s) URL"),
+                (
+                    3,
+                    "`nav` must be a list of page paths such as `/etaarige-forloeb/`, not a number"
+                ),
+                (1, "site.yaml has no `title`"),
+            ]
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! The editors' files: finding them under `content/` and parsing each Markdown file into a
+//! [`ParsedPage`] (checked front matter + rendered body). Pure apart from [`discover`].
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+use crate::frontmatter::{self, FrontMatter};
+use crate::markdown::{self, Rendered};
+
+/// Folders under `content/` that hold data for the generator, not pages or files to publish.
+pub const RESERVED_DIRS: &[&str] = &["forms", "data"];
+
+/// What `content/` holds.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// `site.yaml`, if present.
+    pub config: Option<PathBuf>,
+    /// Markdown files, sorted.
+    pub pages: Vec<PathBuf>,
+    /// Other files published as they are (images, PDFs), sorted.
+    pub files: Vec<PathBuf>,
+}
+
+/// Lists the files under `content_dir`, in a stable order.
+pub fn discover(content_dir: &Path) -> std::io::Result<Sources> {
+    let mut sources = Sources::default();
+    let walker = walkdir::WalkDir::new(content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            let reserved =
+                e.depth() == 1 && e.file_type().is_dir() && RESERVED_DIRS.contains(&name.as_ref());
+            e.depth() == 0 || !(is_ignored(&name) || reserved)
+        });
+    for entry in walker {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let path = entry.into_path();
+        if path.parent() == Some(content_dir) && path.file_name().is_some_and(|n| n == "site.yaml")
+        {
+            sources.config = Some(path);
+        } else if path.extension().is_some_and(|e| e == "md") {
+            sources.pages.push(path);
+        } else {
+            sources.files.push(path);
+        }
+    }
+    Ok(sources)
+}
+
+/// Hidden files and editors' backup and swap files.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with('#')
+}
+
+/// A Markdown file after parsing: where it came from, its front matter and its body.
+#[derive(Debug, Clone)]
+pub struct ParsedPage {
+    /// The path shown to editors, e.g. `content/minivejledningsforloeb.md`.
+    pub source: PathBuf,
+    /// The path within `content/`, with `/` separators, e.g. `kurser/_index.md`.
+    pub rel: String,
+    pub is_section: bool,
+    pub meta: FrontMatter,
+    pub body: Rendered,
+}
+
+impl ParsedPage {
+    /// Parses one Markdown file. `source` is the path to show in errors, `rel` its path
+    /// within `content/`. Reports front matter and Markdown problems together.
+    pub fn parse(
+        source: &Path,
+        rel: &str,
+        text: &str,
+        taken_ids: &HashSet<String>,
+    ) -> Result<ParsedPage, Vec<Diagnostic>> {
+        let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
+        let split = frontmatter::split(source, text).map_err(|d| vec![d])?;
+        let meta = frontmatter::parse(&split, source, is_section);
+        let body = markdown::render(source, split.body, split.body_line, taken_ids);
+        match (meta, body) {
+            (Ok(meta), Ok(body)) => Ok(ParsedPage {
+                source: source.to_path_buf(),
+                rel: rel.to_string(),
+                is_section,
+                meta,
+                body,
+            }),
+            (Err(mut a), Err(b)) => {
+                a.extend(b);
+                Err(a)
+            }
+            (Err(a), _) | (_, Err(a)) => Err(a),
+        }
+    }
+
+    /// The folder of this file within `content/` (`""` for top-level files).
+    pub fn folder(&self) -> &str {
+        self.rel.rfind('/').map_or("", |i| &self.rel[..i])
+    }
+
+    /// The URL path this file is published at, e.g. `/minivejledningsforloeb/`.
+    pub fn url(&self) -> String {
+        let folder = self.folder();
+        let stem = self
+            .rel
+            .rsplit('/')
+            .next()
+            .unwrap_or(&self.rel)
+            .trim_end_matches(".md");
+        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+        if self.is_section {
+            if let (Some(slug), Some(last)) = (&self.meta.slug, parts.last_mut()) {
+                *last = slug;
+            }
+        } else {
+            parts.push(self.meta.slug.as_deref().unwrap_or(stem));
+        }
+        if parts.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/{}/", parts.join("/"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(rel: &str, front: &str) -> ParsedPage {
+        let text = format!("---\ntitle: T\n{front}---\nTekst.\n");
+        ParsedPage::parse(&Path::new("content").join(rel), rel, &text, &HashSet::new()).unwrap()
+    }
+
+    #[test]
+    fn urls_are_pretty_and_slugs_override_the_last_part() {
+        assert_eq!(page("_index.md", "").url(), "/");
+        assert_eq!(
+            page("minivejledningsforloeb.md", "").url(),
+            "/minivejledningsforloeb/"
+        );
+        assert_eq!(page("kurser/_index.md", "").url(), "/kurser/");
+        assert_eq!(page("kurser/a.md", "slug: b\n").url(), "/kurser/b/");
+        assert_eq!(
+            page("kurser/_index.md", "slug: forloeb\n").url(),
+            "/forloeb/"
+        );
+    }
+
+    #[test]
+    fn front_matter_and_body_errors_come_together() {
+        let errs = ParsedPage::parse(
+            Path::new("content/a.md"),
+            "a.md",
+            "---\ntitle: T\nfoo: 1\n---\n# H1\n",
+            &HashSet::new(),
+        )
+        .unwrap_err();
+        assert_eq!(errs.len(), 2);
+        assert_eq!((errs[0].line, errs[1].line), (3, 5));
+    }
+
+    #[test]
+    fn discover_skips_hidden_backup_and_reserved() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = dir.path();
+        for f in [
+            "site.yaml",
+            "_index.md",
+            "a.md",
+            "a.md~",
+            ".#a.md",
+            "kurser/b.md",
+            "kurser/plan.pdf",
+            "forms/x.yaml",
+            "data/k.yaml",
+            ".git/x",
+        ] {
+            let p = c.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x").unwrap();
+        }
+        let s = discover(c).unwrap();
+        assert_eq!(s.config, Some(c.join("site.yaml")));
+        let rel = |v: &[PathBuf]| {
+            v.iter()
+                .map(|p| p.strip_prefix(c).unwrap().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rel(&s.pages), ["_index.md", "a.md", "kurser/b.md"]);
+        assert_eq!(rel(&s.files), ["kurser/plan.pdf"]);
+    }
+}

@@ -1,0 +1,384 @@
+//! Front matter: the YAML between the `---` lines at the top of a page, checked key by key
+//! into a typed [`FrontMatter`]. Unknown keys and wrong types are reported with the line
+//! in the file (not in the front matter) and a hint.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::dates;
+use crate::diagnostics::{Diagnostic, suggest};
+use crate::yaml::{self, Node};
+
+/// How a section orders its pages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortBy {
+    #[default]
+    Weight,
+    Date,
+    Title,
+}
+
+/// The checked front matter of a page or section.
+#[derive(Debug, Clone, Default)]
+pub struct FrontMatter {
+    pub title: String,
+    pub description: Option<String>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub draft: bool,
+    pub weight: i64,
+    pub template: Option<String>,
+    pub slug: Option<String>,
+    pub aliases: Vec<String>,
+    pub publish_date: Option<Date>,
+    pub expiry_date: Option<Date>,
+    pub extra: Node,
+    /// Sections only.
+    pub sort_by: SortBy,
+    /// Sections only: the template for the section's pages.
+    pub page_template: Option<String>,
+    /// Line (in the file) of each key that was given, for later checks.
+    pub key_lines: Vec<(&'static str, usize)>,
+}
+
+impl FrontMatter {
+    pub fn line_of(&self, key: &str) -> usize {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+}
+
+const PAGE_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "draft",
+    "weight",
+    "template",
+    "slug",
+    "aliases",
+    "publish_date",
+    "expiry_date",
+    "extra",
+];
+const SECTION_KEYS: &[&str] = &["sort_by", "page_template"];
+
+/// A Markdown file split into its front matter and body.
+#[derive(Debug, Clone, Copy)]
+pub struct Split<'a> {
+    pub front: &'a str,
+    /// 1-based line in the file where `front` starts.
+    pub front_line: usize,
+    pub body: &'a str,
+    /// 1-based line in the file where `body` starts.
+    pub body_line: usize,
+}
+
+/// Splits `text` at its `---` lines.
+pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let missing = || {
+        Diagnostic::new(path, 1, "the page has no front matter")
+            .hint("start the file with a line `---`, then `title: ...`, then another line `---`")
+    };
+    let first_end = text.find('\n').ok_or_else(missing)?;
+    if text[..first_end].trim_end() != "---" {
+        return Err(missing());
+    }
+    let front_start = first_end + 1;
+    let mut pos = front_start;
+    let mut line = 2;
+    while pos <= text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        if text[pos..end].trim_end() == "---" {
+            let body_start = (end + 1).min(text.len());
+            return Ok(Split {
+                front: &text[front_start..pos],
+                front_line: 2,
+                body: &text[body_start..],
+                body_line: line + 1,
+            });
+        }
+        if end == text.len() {
+            break;
+        }
+        pos = end + 1;
+        line += 1;
+    }
+    Err(Diagnostic::new(path, 1, "the front matter is not closed")
+        .hint("add a line `---` after the last front matter key"))
+}
+
+/// Checks the front matter of `path`; `is_section` allows the section-only keys.
+pub fn parse(
+    split: &Split<'_>,
+    path: &Path,
+    is_section: bool,
+) -> Result<FrontMatter, Vec<Diagnostic>> {
+    let offset = split.front_line - 1;
+    let entries = yaml::entries(split.front).map_err(|e| {
+        vec![
+            Diagnostic::new(path, e.line + offset, format!("invalid YAML: {}", e.message))
+                .column(e.column)
+                .hint("front matter is YAML: `key: value`, one per line; quote text that contains `: ` or starts with a special character"),
+        ]
+    })?;
+
+    let mut fm = FrontMatter::default();
+    let mut errors = Vec::new();
+    let mut seen_title = false;
+    for entry in &entries {
+        let line = entry.line + offset;
+        let key = entry.key.as_str();
+        let known = PAGE_KEYS.contains(&key) || (is_section && SECTION_KEYS.contains(&key));
+        if !known {
+            let candidates = PAGE_KEYS
+                .iter()
+                .chain(if is_section { SECTION_KEYS } else { &[] })
+                .copied();
+            let mut d = Diagnostic::new(path, line, format!("unknown front matter key `{key}`"));
+            d = match suggest(key, candidates) {
+                Some(s) => d.hint(format!("did you mean `{s}`?")),
+                None if !is_section && SECTION_KEYS.contains(&key) => d.hint(format!(
+                    "`{key}` is only allowed in a section's `_index.md`"
+                )),
+                None => d.hint(format!(
+                    "known keys: {}; put your own values under `extra:`",
+                    PAGE_KEYS.join(", ")
+                )),
+            };
+            errors.push(d);
+            continue;
+        }
+        let static_key = PAGE_KEYS
+            .iter()
+            .chain(SECTION_KEYS)
+            .find(|k| **k == key)
+            .copied()
+            .expect("known key");
+        fm.key_lines.push((static_key, line));
+        if let Err(d) = set_key(&mut fm, static_key, &entry.value, path, line) {
+            errors.push(d);
+        }
+        seen_title |= key == "title";
+    }
+    if !seen_title {
+        errors.push(
+            Diagnostic::new(path, split.front_line, "the front matter has no `title`")
+                .hint("add a line like `title: Minivejledningsforløb`"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(fm)
+    } else {
+        Err(errors)
+    }
+}
+
+fn set_key(
+    fm: &mut FrontMatter,
+    key: &'static str,
+    value: &Node,
+    path: &Path,
+    line: usize,
+) -> Result<(), Diagnostic> {
+    let wrong = |expected: &str| {
+        Diagnostic::new(
+            path,
+            line,
+            format!("`{key}` must be {expected}, not {}", value.kind()),
+        )
+    };
+    let text = |v: &Node| -> Result<String, Diagnostic> {
+        match v.to::<String>() {
+            Ok(s) if matches!(v.kind(), "text") => Ok(s),
+            _ => Err(wrong("text")),
+        }
+    };
+    let date = |v: &Node| -> Result<Date, Diagnostic> {
+        let s = v.to::<String>().map_err(|_| wrong("a date (YYYY-MM-DD)"))?;
+        dates::parse_iso(&s).map_err(|m| {
+            Diagnostic::new(path, line, format!("`{key}`: {m}")).hint("write dates as 2017-04-06")
+        })
+    };
+    match key {
+        "title" => {
+            let t = text(value)?;
+            if t.trim().is_empty() {
+                return Err(Diagnostic::new(path, line, "`title` is empty"));
+            }
+            fm.title = t.trim().to_string();
+        }
+        "description" => fm.description = Some(text(value)?.trim().to_string()),
+        "date" => fm.date = Some(date(value)?),
+        "updated" => fm.updated = Some(date(value)?),
+        "publish_date" => fm.publish_date = Some(date(value)?),
+        "expiry_date" => fm.expiry_date = Some(date(value)?),
+        "draft" => fm.draft = value.to::<bool>().map_err(|_| wrong("true or false"))?,
+        "weight" => fm.weight = value.to::<i64>().map_err(|_| wrong("a whole number"))?,
+        "template" => fm.template = Some(template_name(text(value)?, path, line)?),
+        "page_template" => fm.page_template = Some(template_name(text(value)?, path, line)?),
+        "slug" => {
+            let s = text(value)?;
+            let ok = !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !ok {
+                return Err(Diagnostic::new(
+                    path,
+                    line,
+                    format!("`slug` `{s}` is not a valid URL part"),
+                )
+                .hint(format!(
+                    "use lower-case letters, digits and dashes, e.g. `{}`",
+                    crate::slug::slugify(&s)
+                )));
+            }
+            fm.slug = Some(s);
+        }
+        "aliases" => {
+            let list = value
+                .to::<Vec<String>>()
+                .map_err(|_| wrong("a list of old URL paths"))?;
+            for a in &list {
+                if !a.starts_with('/') || a.contains("..") || a.contains(['?', '#', ' ']) {
+                    return Err(Diagnostic::new(
+                        path,
+                        line,
+                        format!("alias `{a}` is not a site path"),
+                    )
+                    .hint("aliases are old paths on this site, like `/gammel-side/`"));
+                }
+            }
+            fm.aliases = list;
+        }
+        "extra" => {
+            if !value.is_mapping() && !value.is_null() {
+                return Err(wrong("a map of your own keys"));
+            }
+            fm.extra = value.clone();
+        }
+        "sort_by" => {
+            fm.sort_by = match value.to::<String>().as_deref() {
+                Ok("weight") => SortBy::Weight,
+                Ok("date") => SortBy::Date,
+                Ok("title") => SortBy::Title,
+                _ => return Err(wrong("one of weight, date, title")),
+            }
+        }
+        other => unreachable!("unhandled known key {other}"),
+    }
+    Ok(())
+}
+
+fn template_name(name: String, path: &Path, line: usize) -> Result<String, Diagnostic> {
+    if name.contains("..") || name.starts_with('/') {
+        return Err(Diagnostic::new(
+            path,
+            line,
+            format!("template `{name}` must be a name under templates/"),
+        ));
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str, section: bool) -> Result<FrontMatter, Vec<Diagnostic>> {
+        let path = Path::new("content/x.md");
+        let s = split(path, text).map_err(|d| vec![d])?;
+        parse(&s, path, section)
+    }
+
+    #[test]
+    fn splits_and_counts_lines() {
+        let text = "---\ntitle: A\n---\nbody\n";
+        let s = split(Path::new("x.md"), text).unwrap();
+        assert_eq!(s.front, "title: A\n");
+        assert_eq!(s.body, "body\n");
+        assert_eq!(s.body_line, 4);
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let fm = parse_text("\u{feff}---\r\ntitle: A\r\n---\r\nbody\r\n", false).unwrap();
+        assert_eq!(fm.title, "A");
+    }
+
+    #[test]
+    fn all_keys() {
+        let fm = parse_text(
+            "---\ntitle: Økonomi\ndescription: Kort\ndate: 2017-04-06\nupdated: 2017-11-01\ndraft: true\nweight: 3\nslug: oekonomi\naliases: [/gammel/]\nextra:\n  farve: blå\n---\n",
+            false,
+        )
+        .unwrap();
+        assert_eq!(fm.title, "Økonomi");
+        assert_eq!(fm.weight, 3);
+        assert!(fm.draft);
+        assert_eq!(fm.aliases, ["/gammel/"]);
+        assert_eq!(dates::iso(fm.updated.unwrap()), "2017-11-01");
+        assert_eq!(fm.line_of("weight"), 7);
+    }
+
+    #[test]
+    fn unknown_key_suggests_and_gives_file_line() {
+        let errs = parse_text("---\ntitle: A\ndescripton: x\n---\n", false).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, 3);
+        assert!(errs[0].message.contains("`descripton`"));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `description`?"));
+    }
+
+    #[test]
+    fn wrong_types_name_key_and_expected_type() {
+        let errs = parse_text(
+            "---\ntitle: A\nweight: tung\ndraft: måske\ndate: 6/4 2017\n---\n",
+            false,
+        )
+        .unwrap_err();
+        let msgs: Vec<_> = errs.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            msgs,
+            [
+                (3, "`weight` must be a whole number, not text"),
+                (4, "`draft` must be true or false, not text"),
+                (5, "`date`: `6/4 2017` is not a date in the form YYYY-MM-DD"),
+            ]
+        );
+    }
+
+    #[test]
+    fn yaml_errors_are_located_in_the_file() {
+        let errs = parse_text("---\ntitle: A\nextra:\n  a: [1\n---\n", false).unwrap_err();
+        assert!(errs[0].line >= 4, "{errs:?}");
+        assert!(errs[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn missing_title_and_section_keys_on_pages() {
+        let errs = parse_text("---\nsort_by: date\n---\n", false).unwrap_err();
+        assert!(errs.iter().any(|d| d.message.contains("no `title`")));
+        assert!(
+            errs.iter().any(|d| d.hint.as_deref()
+                == Some("`sort_by` is only allowed in a section's `_index.md`"))
+        );
+        let fm = parse_text("---\ntitle: S\nsort_by: date\n---\n", true).unwrap();
+        assert_eq!(fm.sort_by, SortBy::Date);
+    }
+
+    #[test]
+    fn missing_front_matter() {
+        let errs = parse_text("# Hej\n", false).unwrap_err();
+        assert_eq!(errs[0].message, "the page has no front matter");
+        let errs = parse_text("---\ntitle: A\n", false).unwrap_err();
+        assert_eq!(errs[0].message, "the front matter is not closed");
+    }
+}

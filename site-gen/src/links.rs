@@ -1,0 +1,163 @@
+//! The link check: every internal link and `#anchor` in content and templates must lead
+//! somewhere in the built site.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::site::Site;
+
+/// Everything a link may point at, besides the pages themselves.
+#[derive(Debug, Default, Clone)]
+pub struct Targets {
+    /// Paths of other outputs: static files, content files, sitemap.xml, 404.html ...
+    pub files: HashSet<String>,
+    /// Ids that every page has because the templates write them (`#indhold`).
+    pub template_ids: HashSet<String>,
+}
+
+/// Why a link does not resolve: the message and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Broken {
+    fn new(message: String, hint: Option<String>) -> Self {
+        Broken { message, hint }
+    }
+}
+
+/// Checks `target`, written on the page at `from` (a URL path).
+pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result<(), Broken> {
+    let without_query = target.split('?').next().unwrap_or(target);
+    let (path, fragment) = match without_query.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (without_query, None),
+    };
+    let resolved = if path.is_empty() {
+        from.to_string()
+    } else {
+        resolve(from, path)
+    };
+    if resolved.ends_with(".md") {
+        return Err(Broken::new(
+            format!("link to the Markdown file `{target}`"),
+            Some("link to the page's address instead, e.g. `/minivejledningsforloeb/`".to_string()),
+        ));
+    }
+    if let Some(entry) = site.get(&resolved) {
+        return match fragment {
+            Some(f)
+                if !f.is_empty()
+                    && !entry.page.body.ids.iter().any(|id| id == f)
+                    && !targets.template_ids.contains(f) =>
+            {
+                let known: Vec<&str> = entry.page.body.ids.iter().map(String::as_str).collect();
+                let hint = match crate::diagnostics::suggest(f, known.iter().copied()) {
+                    Some(s) => format!("did you mean `#{s}`?"),
+                    None if known.is_empty() => "that page has no headings to link to".to_string(),
+                    None => format!(
+                        "anchors on that page: {}",
+                        known
+                            .iter()
+                            .map(|k| format!("#{k}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+                Err(Broken::new(
+                    format!("link to `{target}`: `{resolved}` has no anchor `#{f}`"),
+                    Some(hint),
+                ))
+            }
+            _ => Ok(()),
+        };
+    }
+    if targets.files.contains(&resolved) || site.aliases.iter().any(|a| a.from == resolved) {
+        return Ok(());
+    }
+    let hint = if let Some(reason) = site.hidden.get(&resolved) {
+        Some(format!("that page is {reason}"))
+    } else if site.by_url.contains_key(&format!("{resolved}/")) {
+        Some(format!("add the trailing slash: `{resolved}/`"))
+    } else {
+        let urls = site.by_url.keys().map(String::as_str);
+        crate::diagnostics::suggest(&resolved, urls).map(|s| format!("did you mean `{s}`?"))
+    };
+    Err(Broken::new(
+        format!("link to `{target}`: no page or file has the address `{resolved}`"),
+        hint,
+    ))
+}
+
+/// Resolves `path` against the page URL `from` (which ends in `/`), removing `.` and `..`.
+pub fn resolve(from: &str, path: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        let base = &from[..from.rfind('/').map_or(0, |i| i + 1)];
+        format!("{base}{path}")
+    };
+    let trailing = joined.ends_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut out = String::with_capacity(joined.len());
+    for p in &parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    if trailing || out.is_empty() {
+        out.push('/');
+    }
+    out
+}
+
+/// Checks the links written in every page's Markdown.
+pub fn check_content(site: &Site, targets: &Targets) -> Diagnostics {
+    let found: Vec<Diagnostic> = site
+        .entries
+        .par_iter()
+        .flat_map_iter(|entry| {
+            entry.page.body.links.iter().filter_map(move |link| {
+                check(site, targets, &entry.url, &link.target)
+                    .err()
+                    .map(|b| {
+                        let d = Diagnostic::new(&entry.page.source, link.line, b.message)
+                            .column(link.column);
+                        match b.hint {
+                            Some(h) => d.hint(h),
+                            None => d,
+                        }
+                    })
+            })
+        })
+        .collect();
+    let mut out = Diagnostics::new();
+    out.extend(found);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_relative_paths() {
+        assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
+        assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
+        assert_eq!(resolve("/a/b/", "/x/./y/../z/"), "/x/z/");
+        assert_eq!(resolve("/", "../../x.pdf"), "/x.pdf");
+        assert_eq!(resolve("/a/", ".."), "/");
+    }
+}

@@ -1,0 +1,513 @@
+//! Markdown to HTML with pulldown-cmark: heading ids from Danish text, a table of contents,
+//! collapsible `::: Titel` sections as native `<details>`, `rel="noopener"` on external
+//! links, and every internal link and id collected (with its line) for the link check.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::path::Path;
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use serde::Serialize;
+
+use crate::diagnostics::{Diagnostic, line_col};
+use crate::slug::IdAllocator;
+
+/// A heading in the table of contents, with the headings nested under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub id: String,
+    pub title: String,
+    pub children: Vec<TocEntry>,
+}
+
+/// An internal link or image reference written in the Markdown, to be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRef {
+    pub target: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The rendered body of one page.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    /// Every id that a `#fragment` may point at.
+    pub ids: Vec<String>,
+    pub links: Vec<LinkRef>,
+    pub word_count: usize,
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_SMART_PUNCTUATION
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders `body`, which starts at line `body_line` of the file `path`. `taken` are ids the
+/// templates use on every page; headings get other ids.
+pub fn render(
+    path: &Path,
+    body: &str,
+    body_line: usize,
+    taken: &HashSet<String>,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let mut ids = IdAllocator::with_taken(taken);
+    let mut out = Rendered::default();
+    let folds = expand_folds(body, &mut ids);
+    let mut errors = Vec::new();
+    for (line, message, hint) in folds.errors {
+        errors.push(Diagnostic::new(path, body_line + line - 1, message).hint(hint));
+    }
+    let source: &str = &folds.source;
+    let locate = |offset: usize| -> (usize, usize) {
+        let (line, column) = line_col(source, offset);
+        let inserted = folds.inserted.partition_point(|&p| p < offset);
+        (line - inserted + body_line - 1, column)
+    };
+
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(body.len() / 16);
+    let mut heading_at: Vec<(usize, u8)> = Vec::new();
+    let mut in_external = false;
+    for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        match &event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                if *level == HeadingLevel::H1 {
+                    let (line, column) = locate(range.start);
+                    errors.push(
+                        Diagnostic::new(path, line, "a level-1 heading (`# ...`) in the text")
+                            .column(column)
+                            .hint("the page title is the page's only level-1 heading; use `##` for sections"),
+                    );
+                }
+                heading_at.push((events.len(), *level as u8));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                ..
+            }) => {
+                if *link_type == LinkType::Email || is_other_scheme(dest_url) {
+                } else if is_external(dest_url) {
+                    in_external = true;
+                    let mut html = String::from("<a href=\"");
+                    escape_href(&mut html, dest_url);
+                    html.push('"');
+                    if !title.is_empty() {
+                        html.push_str(" title=\"");
+                        escape_html(&mut html, title);
+                        html.push('"');
+                    }
+                    html.push_str(" rel=\"noopener\">");
+                    events.push(Event::Html(html.into()));
+                    continue;
+                } else {
+                    let (line, column) = locate(range.start);
+                    out.links.push(LinkRef {
+                        target: dest_url.to_string(),
+                        line,
+                        column,
+                    });
+                }
+            }
+            Event::End(TagEnd::Link) if in_external => {
+                in_external = false;
+                events.push(Event::Html("</a>".into()));
+                continue;
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
+                if !is_external(dest_url) && !is_other_scheme(dest_url) {
+                    let (line, column) = locate(range.start);
+                    out.links.push(LinkRef {
+                        target: dest_url.to_string(),
+                        line,
+                        column,
+                    });
+                }
+            }
+            Event::Start(Tag::FootnoteDefinition(name)) => out.ids.push(name.to_string()),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                scan_html(html, range.start, &locate, &mut out);
+            }
+            Event::Text(text) => out.word_count += text.split_whitespace().count(),
+            _ => {}
+        }
+        events.push(event);
+    }
+
+    let mut flat_toc = Vec::new();
+    for (start, level) in heading_at {
+        let end = events[start..]
+            .iter()
+            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+            .map_or(events.len(), |i| start + i);
+        let title: String = events[start + 1..end]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let Event::Start(Tag::Heading { id, .. }) = &mut events[start] else {
+            unreachable!("heading start recorded")
+        };
+        let chosen = match id {
+            Some(explicit) => {
+                if !ids.reserve(explicit) {
+                    let why = if taken.contains(explicit.as_ref()) {
+                        "by the templates"
+                    } else {
+                        "twice on this page"
+                    };
+                    errors.push(
+                        Diagnostic::new(
+                            path,
+                            body_line,
+                            format!("the id `{explicit}` is used {why}"),
+                        )
+                        .hint("pick another `{#id}`"),
+                    );
+                }
+                explicit.to_string()
+            }
+            None => {
+                let fresh = ids.allocate(&title);
+                *id = Some(CowStr::from(fresh.clone()));
+                fresh
+            }
+        };
+        out.ids.push(chosen.clone());
+        if level >= 2 {
+            flat_toc.push(TocEntry {
+                level,
+                id: chosen,
+                title,
+                children: Vec::new(),
+            });
+        }
+    }
+    out.toc = nest(flat_toc);
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    out.html.reserve(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    Ok(out)
+}
+
+fn is_external(url: &str) -> bool {
+    url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//")
+}
+
+fn is_other_scheme(url: &str) -> bool {
+    // mailto:, tel:, data: ... anything with a scheme that is not http(s).
+    match url.find(':') {
+        Some(i) => {
+            let scheme = &url[..i];
+            !scheme.is_empty() && !scheme.contains(['/', '?', '#']) && !is_external(url)
+        }
+        None => false,
+    }
+}
+
+fn escape_href(out: &mut String, url: &str) {
+    pulldown_cmark_escape::escape_href(out, url).expect("writing to a String");
+}
+
+fn escape_html(out: &mut String, text: &str) {
+    pulldown_cmark_escape::escape_html(out, text).expect("writing to a String");
+}
+
+/// Ids and site-internal `href`/`src` attributes in raw HTML written by editors.
+fn scan_html(
+    html: &str,
+    base: usize,
+    locate: &dyn Fn(usize) -> (usize, usize),
+    out: &mut Rendered,
+) {
+    for (name, value, at) in attributes(html) {
+        match name {
+            "id" | "name" => out.ids.push(value.to_string()),
+            "href" | "src"
+                if !is_external(value) && !is_other_scheme(value) && !value.is_empty() =>
+            {
+                let (line, column) = locate(base + at);
+                out.links.push(LinkRef {
+                    target: value.to_string(),
+                    line,
+                    column,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `name="value"` pairs (double-quoted) in an HTML fragment, with the value's offset.
+pub fn attributes(html: &str) -> impl Iterator<Item = (&str, &str, usize)> {
+    let bytes = html.as_bytes();
+    memchr::memmem::find_iter(bytes, b"=\"").filter_map(move |eq| {
+        let name_start = bytes[..eq]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_'))
+            .map_or(0, |i| i + 1);
+        if name_start == eq || (name_start > 0 && !bytes[name_start - 1].is_ascii_whitespace()) {
+            return None;
+        }
+        let value_start = eq + 2;
+        let value_end = value_start + memchr::memchr(b'"', &bytes[value_start..])?;
+        Some((
+            &html[name_start..eq],
+            &html[value_start..value_end],
+            value_start,
+        ))
+    })
+}
+
+fn nest(flat: Vec<TocEntry>) -> Vec<TocEntry> {
+    let mut roots: Vec<TocEntry> = Vec::new();
+    for entry in flat {
+        insert(&mut roots, entry);
+    }
+    roots
+}
+
+fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
+    match siblings.last_mut() {
+        Some(last) if last.level < entry.level => insert(&mut last.children, entry),
+        _ => siblings.push(entry),
+    }
+}
+
+struct Folds<'a> {
+    source: Cow<'a, str>,
+    /// Offsets in `source` of newlines that are not in the file.
+    inserted: Vec<usize>,
+    /// (line within the body, message, hint)
+    errors: Vec<(usize, String, &'static str)>,
+}
+
+/// Rewrites `::: Titel` ... `:::` lines (outside code blocks) into `<details>` HTML blocks.
+fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
+    if !body.contains(":::") {
+        return Folds {
+            source: Cow::Borrowed(body),
+            inserted: Vec::new(),
+            errors: Vec::new(),
+        };
+    }
+    let mut source = String::with_capacity(body.len() + 256);
+    let mut inserted = Vec::new();
+    let mut errors = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut fence: Option<(u8, usize)> = None;
+    for (i, line) in body.split_inclusive('\n').enumerate() {
+        let line_no = i + 1;
+        let text = line.trim_end_matches(['\n', '\r']);
+        let trimmed = text.trim_start_matches(' ');
+        if text.len() - trimmed.len() <= 3 {
+            let run = |c: u8| trimmed.bytes().take_while(|b| *b == c).count();
+            let (ticks, tildes) = (run(b'`'), run(b'~'));
+            match fence {
+                None if ticks >= 3 => fence = Some((b'`', ticks)),
+                None if tildes >= 3 => fence = Some((b'~', tildes)),
+                Some((b'`', n)) if ticks >= n && trimmed[ticks..].trim().is_empty() => fence = None,
+                Some((b'~', n)) if tildes >= n && trimmed[tildes..].trim().is_empty() => {
+                    fence = None
+                }
+                _ => {}
+            }
+        }
+        let marker = fence.is_none().then(|| text.strip_prefix(":::")).flatten();
+        let Some(rest) = marker else {
+            source.push_str(line);
+            continue;
+        };
+        let title = rest.trim();
+        let replacement = if title.is_empty() {
+            if open.pop().is_none() {
+                errors.push((
+                    line_no,
+                    "`:::` closes a collapsible section that was never opened".to_string(),
+                    "open one with `::: Title` on its own line, or remove this line",
+                ));
+                continue;
+            }
+            "\n</details>\n\n".to_string()
+        } else {
+            open.push(line_no);
+            let id = ids.allocate(title);
+            let mut html = format!("\n<details class=\"fold\" id=\"{id}\">\n<summary>");
+            escape_html(&mut html, title);
+            html.push_str("</summary>\n\n");
+            html
+        };
+        let start = source.len();
+        let newlines: Vec<usize> = memchr::memchr_iter(b'\n', replacement.as_bytes())
+            .map(|p| start + p)
+            .collect();
+        inserted.extend(&newlines[..newlines.len() - 1]);
+        source.push_str(&replacement);
+    }
+    for line_no in open {
+        errors.push((
+            line_no,
+            "this collapsible section is never closed".to_string(),
+            "end it with a line containing only `:::`",
+        ));
+    }
+    Folds {
+        source: Cow::Owned(source),
+        inserted,
+        errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(body: &str) -> Rendered {
+        render(Path::new("content/x.md"), body, 5, &HashSet::new()).unwrap()
+    }
+
+    #[test]
+    fn headings_get_danish_ids_and_a_nested_toc() {
+        let r = md("## Faser og indhold\n\n### Økonomi\n\n## Økonomi\n\n## Eget {#mit-id}\n");
+        assert!(
+            r.html
+                .contains("<h2 id=\"faser-og-indhold\">Faser og indhold</h2>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<h3 id=\"oekonomi\">"));
+        assert!(r.html.contains("<h2 id=\"oekonomi-1\">"));
+        assert!(r.html.contains("<h2 id=\"mit-id\">"));
+        assert_eq!(r.toc.len(), 3);
+        assert_eq!(r.toc[0].children[0].id, "oekonomi");
+        assert_eq!(
+            r.ids,
+            ["faser-og-indhold", "oekonomi", "oekonomi-1", "mit-id"]
+        );
+    }
+
+    #[test]
+    fn external_links_get_noopener_and_internal_ones_are_collected_with_lines() {
+        let r = md(
+            "Se [SM](https://www.sm.dk/ \"Ministeriet\") og\n[mini](/minivejledningsforloeb/#oekonomi) og <a href=\"/x/\">x</a>.\n",
+        );
+        assert!(
+            r.html.contains(
+                "<a href=\"https://www.sm.dk/\" title=\"Ministeriet\" rel=\"noopener\">SM</a>"
+            ),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html
+                .contains("<a href=\"/minivejledningsforloeb/#oekonomi\">mini</a>")
+        );
+        let got: Vec<_> = r
+            .links
+            .iter()
+            .map(|l| (l.target.as_str(), l.line))
+            .collect();
+        assert_eq!(got, [("/minivejledningsforloeb/#oekonomi", 6), ("/x/", 6)]);
+    }
+
+    #[test]
+    fn mail_and_tel_links_are_not_checked() {
+        let r = md("[skriv](mailto:a@b.dk) [ring](tel:+4512345678) <a@b.dk>\n");
+        assert!(r.links.is_empty(), "{:?}", r.links);
+    }
+
+    #[test]
+    fn folds_render_native_details_and_keep_line_numbers() {
+        let body = "Intro\n\n::: Faser og indhold\nTekst med [link](/a/).\n\n- punkt\n:::\n\n::: Økonomi\nGratis.\n:::\n\n[sidst](/b/)\n";
+        let r = md(body);
+        assert!(r.html.contains("<details class=\"fold\" id=\"faser-og-indhold\">\n<summary>Faser og indhold</summary>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<p>Tekst med <a href=\"/a/\">link</a>.</p>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<li>punkt</li>"));
+        assert_eq!(r.html.matches("</details>").count(), 2);
+        assert_eq!(r.ids, ["faser-og-indhold", "oekonomi"]);
+        let got: Vec<_> = r
+            .links
+            .iter()
+            .map(|l| (l.target.as_str(), l.line))
+            .collect();
+        assert_eq!(got, [("/a/", 8), ("/b/", 17)]);
+    }
+
+    #[test]
+    fn folds_inside_code_blocks_are_left_alone() {
+        let r = md("```\n::: Ikke en fold\n```\n");
+        assert!(!r.html.contains("<details"));
+        assert!(r.html.contains("::: Ikke en fold"));
+    }
+
+    #[test]
+    fn unbalanced_folds_and_h1_are_errors_with_file_lines() {
+        let errs = render(
+            Path::new("content/x.md"),
+            "# Titel\n\n::: Åben\ntekst\n\n:::\n:::\n\n::: Igen\n",
+            4,
+            &HashSet::new(),
+        )
+        .unwrap_err();
+        let got: Vec<_> = errs.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    10,
+                    "`:::` closes a collapsible section that was never opened"
+                ),
+                (12, "this collapsible section is never closed"),
+                (4, "a level-1 heading (`# ...`) in the text"),
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_used_by_the_templates_are_not_reused() {
+        let taken: HashSet<String> = ["indhold".to_string()].into();
+        let r = render(Path::new("content/x.md"), "## Indhold\n", 1, &taken).unwrap();
+        assert_eq!(r.ids, ["indhold-1"]);
+        let errs = render(Path::new("content/x.md"), "## Mit {#indhold}\n", 1, &taken).unwrap_err();
+        assert_eq!(errs[0].message, "the id `indhold` is used by the templates");
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let r = md(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~ \"citat\" - [ ] opgave[^1]\n\n[^1]: Note.\n",
+        );
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>x</del>"));
+        assert!(r.html.contains("\u{201c}citat\u{201d}"));
+        assert!(r.html.contains("footnote-definition"));
+        assert!(r.ids.contains(&"1".to_string()));
+    }
+
+    #[test]
+    fn titles_and_summaries_are_escaped() {
+        let r = md("::: A <b> & c\nx\n:::\n");
+        assert!(
+            r.html.contains("<summary>A &lt;b&gt; &amp; c</summary>"),
+            "{}",
+            r.html
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! The theme: Tera templates and static files from `templates/`, and the functions and
+//! filters the templates can use (`url`, `asset`, `date`).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tera::{Error as TeraError, ErrorKind, Kwargs, State, Tera};
+
+use crate::dates;
+use crate::diagnostics::{Diagnostic, Diagnostics, line_col, suggest};
+use crate::links::{self, Targets};
+use crate::markdown::attributes;
+use crate::site::Site;
+
+/// A template file as read from disk.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    /// The name templates use for it: `page.html`, `partials/nav.html`.
+    pub name: String,
+    pub text: String,
+}
+
+/// A file under `templates/static/`, published under `/static/` twice: as it is and with
+/// a content hash in its name (for long caching).
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Path within `templates/static/`, with `/`: `css/site.css`.
+    pub rel: String,
+    pub bytes: Arc<Vec<u8>>,
+    /// `/static/css/site.css`
+    pub url: String,
+    /// `/static/css/site.3f2a9c1d0b.css`
+    pub hashed_url: String,
+}
+
+/// Everything in `templates/`.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    pub templates: Vec<TemplateFile>,
+    pub statics: BTreeMap<String, StaticFile>,
+}
+
+impl Theme {
+    /// Reads `templates_dir`. I/O errors only; template problems are found by [`Theme::compile`].
+    pub fn load(templates_dir: &Path) -> std::io::Result<Theme> {
+        let mut theme = Theme::default();
+        let static_dir = templates_dir.join("static");
+        let walker = walkdir::WalkDir::new(templates_dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !crate::content::is_ignored(&e.file_name().to_string_lossy())
+            });
+        for entry in walker {
+            let entry = entry.map_err(std::io::Error::other)?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path();
+            if let Ok(rel) = path.strip_prefix(&static_dir) {
+                let rel = slash_path(rel);
+                let bytes = std::fs::read(path)?;
+                theme
+                    .statics
+                    .insert(rel.clone(), StaticFile::new(rel, bytes));
+            } else {
+                let rel = slash_path(path.strip_prefix(templates_dir).unwrap_or(path));
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+                })?;
+                theme.templates.push(TemplateFile { name: rel, text });
+            }
+        }
+        Ok(theme)
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.templates.iter().any(|t| t.name == name)
+    }
+
+    /// Ids that the templates write literally (`id="indhold"`): valid anchors on every page.
+    pub fn literal_ids(&self) -> HashSet<String> {
+        self.templates
+            .iter()
+            .flat_map(|t| {
+                attributes(&t.text)
+                    .filter(|(n, v, _)| *n == "id" && !v.contains('{'))
+                    .map(|(_, v, _)| v.to_string())
+            })
+            .collect()
+    }
+
+    /// Compiles the templates against `site`, reporting every template that fails to parse.
+    pub fn compile(&self, site: Arc<Site>, targets: Arc<Targets>) -> Result<Tera, Diagnostics> {
+        let mut errors = Diagnostics::new();
+        for t in &self.templates {
+            let mut single = base_tera(&site, &targets, self);
+            if let Err(e) = single.add_raw_template(&t.name, &t.text)
+                && matches!(e.kind(), ErrorKind::SyntaxError(_))
+            {
+                errors.push(template_diagnostic(&e, None));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut tera = base_tera(&site, &targets, self);
+        tera.add_raw_templates(
+            self.templates
+                .iter()
+                .map(|t| (t.name.as_str(), t.text.as_str())),
+        )
+        .map_err(|e| Diagnostics::from(template_diagnostic(&e, None)))?;
+        Ok(tera)
+    }
+
+    /// Literal `href`/`src` values in the templates that lead nowhere.
+    pub fn check_links(&self, site: &Site, targets: &Targets) -> Diagnostics {
+        let mut out = Diagnostics::new();
+        for t in &self.templates {
+            for (name, value, at) in attributes(&t.text) {
+                let checkable = matches!(name, "href" | "src" | "action")
+                    && !value.is_empty()
+                    && !value.contains('{')
+                    && (value.starts_with('/') && !value.starts_with("//")
+                        || value.starts_with('#'));
+                if !checkable {
+                    continue;
+                }
+                let (line, column) = line_col(&t.text, at);
+                let path = Path::new("templates").join(&t.name);
+                if let Some(anchor) = value.strip_prefix('#') {
+                    if !targets.template_ids.contains(anchor) {
+                        out.push(
+                            Diagnostic::new(
+                                &path,
+                                line,
+                                format!(
+                                    "link to `{value}`: no element in the templates has that id"
+                                ),
+                            )
+                            .column(column),
+                        );
+                    }
+                } else if let Err(b) = links::check(site, targets, "/", value) {
+                    let d = Diagnostic::new(&path, line, b.message).column(column);
+                    out.push(match b.hint {
+                        Some(h) => d.hint(h),
+                        None => d.hint("use `{{ url(path=\"/...\") }}` for links to pages"),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+impl StaticFile {
+    fn new(rel: String, bytes: Vec<u8>) -> StaticFile {
+        let hash = fnv1a64(&bytes);
+        let hashed = match rel.rfind('.') {
+            Some(dot) if !rel[dot..].contains('/') => {
+                format!("{}.{hash:010x}{}", &rel[..dot], &rel[dot..])
+            }
+            _ => format!("{rel}.{hash:010x}"),
+        };
+        StaticFile {
+            url: format!("/static/{rel}"),
+            hashed_url: format!("/static/{hashed}"),
+            rel,
+            bytes: Arc::new(bytes),
+        }
+    }
+}
+
+/// 40 bits of FNV-1a: a stable content fingerprint for file names (not a security hash).
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h & 0xff_ffff_ffff
+}
+
+fn slash_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// A Tera with our functions and filters, and no templates yet.
+fn base_tera(site: &Arc<Site>, targets: &Arc<Targets>, theme: &Theme) -> Tera {
+    let mut tera = Tera::new();
+    tera.autoescape_on([".html", ".htm", ".xml"]);
+
+    let (s, t) = (site.clone(), targets.clone());
+    tera.register_function(
+        "url",
+        move |kwargs: Kwargs, _: &State| -> Result<String, TeraError> {
+            let path: &str = kwargs.must_get("path")?;
+            if !path.starts_with('/') {
+                return Err(TeraError::message(format!(
+                    "url(path=\"{path}\"): the path must start with `/`"
+                )));
+            }
+            links::check(&s, &t, "/", path).map_err(|b| {
+                TeraError::message(match b.hint {
+                    Some(h) => format!("url(path=\"{path}\"): {} ({h})", b.message),
+                    None => format!("url(path=\"{path}\"): {}", b.message),
+                })
+            })?;
+            Ok(path.to_string())
+        },
+    );
+
+    let statics: BTreeMap<String, String> = theme
+        .statics
+        .iter()
+        .map(|(k, v)| (k.clone(), v.hashed_url.clone()))
+        .collect();
+    tera.register_function(
+        "asset",
+        move |kwargs: Kwargs, _: &State| -> Result<String, TeraError> {
+            let path: &str = kwargs.must_get("path")?;
+            let key = path.trim_start_matches('/').trim_start_matches("static/");
+            statics.get(key).cloned().ok_or_else(|| {
+                let hint = suggest(key, statics.keys().map(String::as_str))
+                    .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+                TeraError::message(format!(
+                    "asset(path=\"{path}\"): there is no file templates/static/{key}{hint}"
+                ))
+            })
+        },
+    );
+
+    tera.register_filter(
+        "date",
+        |value: &str, kwargs: Kwargs, _: &State| -> Result<String, TeraError> {
+            let date = dates::parse_iso(value).map_err(TeraError::message)?;
+            match kwargs.get::<&str>("format")?.unwrap_or("long") {
+                "long" => Ok(dates::long_da(date)),
+                "short" => Ok(dates::short_da(date)),
+                "iso" => Ok(dates::iso(date)),
+                other => Err(TeraError::message(format!(
+                    "date filter: unknown format `{other}` (use long, short or iso)"
+                ))),
+            }
+        },
+    );
+    tera
+}
+
+/// A Tera error as an editor-facing diagnostic. `rendering` names the page being rendered.
+pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnostic {
+    let while_rendering = rendering.map(|p| format!("while rendering {}", p.display()));
+    let report = match e.kind() {
+        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => Some(r),
+        _ => None,
+    };
+    let mut d = match report {
+        Some(r) => {
+            let mut message = r.message().to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                message.push_str(": ");
+                message.push_str(&s.to_string());
+                source = s.source();
+            }
+            Diagnostic::new(
+                Path::new("templates").join(r.filename()),
+                r.span().start_line,
+                message,
+            )
+            .column(r.span().start_col + 1)
+        }
+        None => {
+            let message = e.to_string();
+            let file = match e.kind() {
+                ErrorKind::MissingParent { current, .. } => {
+                    PathBuf::from("templates").join(current)
+                }
+                ErrorKind::CircularExtend { tpl, .. } | ErrorKind::CircularInclude { tpl, .. } => {
+                    PathBuf::from("templates").join(tpl)
+                }
+                _ => PathBuf::from("templates"),
+            };
+            Diagnostic::new(file, 0, message)
+        }
+    };
+    if let Some(w) = while_rendering {
+        d = d.hint(w);
+    }
+    d
+}

@@ -1,0 +1,583 @@
+#!/usr/bin/env node
+// Browser test gate for the generated static site.
+//
+//   node gate.mjs --dir PATH_TO_SITE [--screenshots DIR] [--base-url http://127.0.0.1:PORT]
+//                 [--timeout SECONDS] [--chromium PATH]
+//
+// Checks every *.html under --dir: Nu HTML checker (one run over all files), then per page in
+// headless Chromium: no request to a host other than the local server, axe (WCAG 2.0/2.1 A+AA),
+// exactly one <h1>, <html lang="da">, no uncaught script error, no failing local request,
+// full-page screenshots at 375 and 1280 px, and the fold behaviour of `details.fold`
+// (with JavaScript on and off). Ends with one line `N passed, M failed`; exit 1 on any failure.
+
+import { spawn } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closeServer, startServer } from './server.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const VNU_JAR = path.join(HERE, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const WIDTHS = [375, 1280];
+const NAV_TIMEOUT_MS = 30_000;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function usage(msg) {
+  if (msg) console.error(`gate: ${msg}`);
+  console.error(
+    'usage: node gate.mjs --dir PATH_TO_SITE [--screenshots DIR] [--base-url http://127.0.0.1:PORT]' +
+      ' [--timeout SECONDS] [--chromium PATH]',
+  );
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const opts = {
+    dir: null,
+    screenshots: path.resolve('target', 'screenshots'),
+    baseUrl: null,
+    timeoutS: 600,
+    chromium: '/usr/bin/chromium',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      v = a.slice(eq + 1);
+      a = a.slice(0, eq);
+    }
+    const next = () => {
+      if (v !== undefined) return v;
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    switch (a) {
+      case '--dir': opts.dir = path.resolve(next()); break;
+      case '--screenshots': opts.screenshots = path.resolve(next()); break;
+      case '--base-url': opts.baseUrl = next().replace(/\/+$/, ''); break;
+      case '--timeout': opts.timeoutS = Number(next()); break;
+      case '--chromium': opts.chromium = next(); break;
+      case '-h': case '--help': usage(); break;
+      default: usage(`unknown argument ${a}`);
+    }
+  }
+  if (!opts.dir) usage('--dir is required');
+  if (!existsSync(opts.dir) || !statSync(opts.dir).isDirectory()) usage(`not a directory: ${opts.dir}`);
+  if (!(opts.timeoutS > 0)) usage('--timeout must be a positive number of seconds');
+  if (opts.baseUrl) {
+    try {
+      new URL(opts.baseUrl);
+    } catch {
+      usage(`bad --base-url ${opts.baseUrl}`);
+    }
+  }
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+
+async function findHtml(root) {
+  const out = [];
+  async function walk(dir) {
+    const entries = await readdir(dir, { withFileTypes: true });
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile() && e.name.toLowerCase().endsWith('.html')) out.push(full);
+    }
+  }
+  await walk(root);
+  return out;
+}
+
+// "index.html" -> "/", "a/b/index.html" -> "/a/b/", "404.html" -> "/404.html"
+function urlPathFor(rel) {
+  const posix = rel.split(path.sep).join('/');
+  if (posix === 'index.html') return '/';
+  if (posix.endsWith('/index.html')) return '/' + posix.slice(0, -'index.html'.length);
+  return '/' + posix;
+}
+
+// "/" -> "index", "/etaarige-forloeb/" -> "etaarige-forloeb", "/a/b/" -> "a__b", "/404.html" -> "404"
+function screenshotName(urlPath) {
+  const trimmed = urlPath.replace(/^\/+|\/+$/g, '').replace(/\.html$/i, '');
+  if (!trimmed) return 'index';
+  return trimmed.split('/').map((s) => s.replace(/[^A-Za-z0-9._-]/g, '_')).join('__');
+}
+
+function isRedirectStub(html) {
+  return /<meta\b[^>]*\bhttp-equiv\s*=\s*["']?refresh\b/i.test(html);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nu HTML checker (one JVM for all files)
+
+const children = new Set();
+
+function runVnu(files) {
+  return new Promise((resolve) => {
+    if (!existsSync(VNU_JAR)) {
+      resolve({ fatal: `vnu.jar not found at ${VNU_JAR} (run npm ci in ${HERE})` });
+      return;
+    }
+    const child = spawn('java', ['-jar', VNU_JAR, '--errors-only', '--format', 'json', ...files], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => {
+      children.delete(child);
+      resolve({ fatal: `could not run java: ${err.message}` });
+    });
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      for (const text of [stderr, stdout]) {
+        const start = text.indexOf('{');
+        if (start < 0) continue;
+        try {
+          const json = JSON.parse(text.slice(start));
+          if (Array.isArray(json.messages)) {
+            resolve({ messages: json.messages, code });
+            return;
+          }
+        } catch {
+          /* try the other stream */
+        }
+      }
+      resolve({
+        fatal: `vnu exited with ${signal || code} and no JSON report: ${(stderr || stdout).trim().slice(0, 500)}`,
+      });
+    });
+  });
+}
+
+function fileOfVnuUrl(u) {
+  try {
+    return fileURLToPath(u);
+  } catch {
+    return u;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser checks
+
+function collapse(s) {
+  return (s || '').replace(/\s+/g, ' ').trim();
+}
+
+function formatAxe(v) {
+  const targets = v.nodes
+    .map((n) => (Array.isArray(n.target) ? n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : t)).join(' > ') : String(n.target)))
+    .join(', ');
+  return `axe ${v.id} (${v.impact || 'n/a'}): ${v.help} [${targets}]`;
+}
+
+// Records every request of a context; requests to another origin are recorded and aborted
+// (so a missing network cannot stall the page), local responses >= 400 are recorded too.
+async function watchContext(context, origin, rec) {
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    let foreign = false;
+    try {
+      const p = new URL(u);
+      foreign = !['data:', 'blob:', 'about:'].includes(p.protocol) && p.origin !== origin;
+    } catch {
+      foreign = true;
+    }
+    if (foreign) {
+      rec.foreign.add(u);
+      return route.abort('blockedbyclient');
+    }
+    return route.continue();
+  });
+  context.on('request', (r) => {
+    const u = r.url();
+    try {
+      const p = new URL(u);
+      if (!['data:', 'blob:', 'about:'].includes(p.protocol) && p.origin !== origin) rec.foreign.add(u);
+    } catch {
+      rec.foreign.add(u);
+    }
+  });
+  context.on('response', (r) => {
+    try {
+      const req = r.request();
+      const mainDoc = req.isNavigationRequest() && !r.frame().parentFrame();
+      if (!mainDoc && new URL(r.url()).origin === origin && r.status() >= 400) {
+        rec.broken.add(`${r.url()} (${r.status()})`);
+      }
+    } catch {
+      /* ignore */
+    }
+  });
+}
+
+async function settle(page) {
+  await page.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => {});
+}
+
+// Fold behaviour with JavaScript on, following docs/contracts-draft.md and templates/static/js/site.js:
+// every run of two or more adjacent sibling `details.fold` gets one `button.fold-all` placed before
+// the run's first fold (no other fold in between). All folds start closed; one click opens every
+// fold of the run (text "Fold alle ind", aria-expanded="true"); a second click closes them again
+// (text "Fold alle ud", aria-expanded="false").
+const MIN_RUN = 2;
+
+async function checkFoldsWithJs(page) {
+  const reasons = [];
+  const layout = await page.evaluate((minRun) => {
+    const folds = [...document.querySelectorAll('details.fold')];
+    const buttons = [...document.querySelectorAll('button.fold-all')];
+    const runs = [];
+    for (let i = 0; i < folds.length; i++) {
+      const prev = folds[i].previousElementSibling;
+      if (prev && prev.matches('details.fold')) continue;
+      const run = [i];
+      let next = folds[i].nextElementSibling;
+      while (next && next.matches('details.fold')) {
+        run.push(folds.indexOf(next));
+        next = next.nextElementSibling;
+      }
+      runs.push(run);
+    }
+    const precedes = (a, b) => !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+    return {
+      folds: folds.length,
+      open: folds.map((d, i) => (d.open ? i : -1)).filter((i) => i >= 0),
+      runs: runs
+        .filter((r) => r.length >= minRun)
+        .map((r) => {
+          const first = folds[r[0]];
+          const start = folds[r[0] - 1]; // the fold before this run, if any
+          let button = -1;
+          buttons.forEach((b, bi) => {
+            if (precedes(b, first) && (!start || precedes(start, b))) button = bi;
+          });
+          const label = first.querySelector('summary')?.textContent.replace(/\s+/g, ' ').trim();
+          return { folds: r, button, label };
+        }),
+    };
+  }, MIN_RUN);
+
+  if (layout.open.length) reasons.push(`fold: ${layout.open.length} of ${layout.folds} folds start open`);
+
+  const runState = (run, bi) =>
+    page.evaluate(({ run, bi }) => {
+      const folds = [...document.querySelectorAll('details.fold')];
+      const btn = document.querySelectorAll('button.fold-all')[bi];
+      return {
+        open: run.filter((i) => folds[i].open).length,
+        text: btn.textContent.replace(/\s+/g, ' ').trim(),
+        expanded: btn.getAttribute('aria-expanded'),
+      };
+    }, { run, bi });
+  const waitRun = (run, want) =>
+    page
+      .waitForFunction(
+        ({ run, want }) => {
+          const folds = [...document.querySelectorAll('details.fold')];
+          return run.every((i) => folds[i].open === want);
+        },
+        { run, want },
+        { timeout: 3_000 },
+      )
+      .then(() => true, () => false);
+
+  for (const r of layout.runs) {
+    const name = `fold run "${r.label}" (${r.folds.length} folds)`;
+    if (r.button < 0) {
+      reasons.push(`${name}: no button.fold-all before its first fold with JavaScript on`);
+      continue;
+    }
+    const btn = page.locator('button.fold-all').nth(r.button);
+    let s = await runState(r.folds, r.button);
+    if (s.expanded !== 'false') reasons.push(`${name}: button starts with aria-expanded=${JSON.stringify(s.expanded)}, want "false"`);
+    if (s.text !== 'Fold alle ud') reasons.push(`${name}: button starts with text ${JSON.stringify(s.text)}, want "Fold alle ud"`);
+
+    await btn.click();
+    const opened = await waitRun(r.folds, true);
+    s = await runState(r.folds, r.button);
+    if (!opened) reasons.push(`${name}: after one click ${s.open} of ${r.folds.length} folds are open, want all`);
+    if (s.text !== 'Fold alle ind') reasons.push(`${name}: after one click the button text is ${JSON.stringify(s.text)}, want "Fold alle ind"`);
+    if (s.expanded !== 'true') reasons.push(`${name}: after one click aria-expanded=${JSON.stringify(s.expanded)}, want "true"`);
+
+    await btn.click();
+    const closed = await waitRun(r.folds, false);
+    s = await runState(r.folds, r.button);
+    if (!closed) reasons.push(`${name}: after a second click ${s.open} of ${r.folds.length} folds are still open, want none`);
+    if (s.text !== 'Fold alle ud') reasons.push(`${name}: after a second click the button text is ${JSON.stringify(s.text)}, want "Fold alle ud"`);
+    if (s.expanded !== 'false') reasons.push(`${name}: after a second click aria-expanded=${JSON.stringify(s.expanded)}, want "false"`);
+  }
+  return reasons;
+}
+
+async function checkFoldsWithoutJs(browser, url, origin, rec) {
+  const reasons = [];
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  try {
+    await watchContext(context, origin, rec);
+    const page = await context.newPage();
+    await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if ((await page.locator('button.fold-all').count()) !== 0) {
+      reasons.push('fold: button.fold-all exists with JavaScript off');
+    }
+    const summary = page.locator('details.fold > summary').first();
+    if ((await summary.count()) === 0) {
+      reasons.push('fold: no details.fold > summary with JavaScript off');
+    } else {
+      await summary.click();
+      const open = await summary.evaluate((s) => s.parentElement.open);
+      if (!open) reasons.push('fold: clicking a summary with JavaScript off does not open its details');
+    }
+    await settle(page);
+  } finally {
+    await context.close().catch(() => {});
+  }
+  return reasons;
+}
+
+async function checkPage(browser, pageInfo, origin, opts) {
+  const reasons = [];
+  const rec = { foreign: new Set(), broken: new Set(), errors: [] };
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    await watchContext(context, origin, rec);
+    const page = await context.newPage();
+    page.on('pageerror', (err) => rec.errors.push(collapse(err.message).slice(0, 300)));
+    const url = origin + pageInfo.urlPath;
+    const resp = await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    const expected = pageInfo.urlPath === '/404.html' ? [200, 404] : [200];
+    if (!resp) reasons.push('no response');
+    else if (!expected.includes(resp.status())) reasons.push(`HTTP status ${resp.status()}`);
+    await settle(page);
+
+    const dom = await page.evaluate(() => ({
+      h1: document.querySelectorAll('h1').length,
+      lang: document.documentElement.getAttribute('lang'),
+      folds: document.querySelectorAll('details.fold').length,
+      preconnect: [...document.querySelectorAll('link[rel~="preconnect" i], link[rel~="dns-prefetch" i]')]
+        .map((l) => l.href),
+    }));
+    if (dom.h1 !== 1) reasons.push(`${dom.h1} h1 elements, want exactly 1`);
+    if (dom.lang !== 'da') reasons.push(`html lang=${JSON.stringify(dom.lang)}, want "da"`);
+    for (const href of dom.preconnect) {
+      try {
+        if (new URL(href).origin !== origin) rec.foreign.add(href + ' (preconnect/dns-prefetch)');
+      } catch {
+        /* ignore */
+      }
+    }
+
+    // Accessibility (desktop width, then phone width; each rule/target reported once).
+    const { AxeBuilder } = await import('@axe-core/playwright');
+    const seen = new Set();
+    for (const width of [1280, 375]) {
+      await page.setViewportSize({ width, height: 900 });
+      const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+      for (const v of result.violations) {
+        const line = formatAxe(v);
+        if (seen.has(line)) continue;
+        seen.add(line);
+        reasons.push(width === 1280 ? line : `${line} (at ${width}px)`);
+      }
+    }
+
+    // Screenshots.
+    await mkdir(opts.screenshots, { recursive: true });
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.screenshot({
+        path: path.join(opts.screenshots, `${pageInfo.shotName}_${width}.png`),
+        fullPage: true,
+        animations: 'disabled',
+      });
+    }
+    await settle(page);
+
+    // Fold behaviour.
+    if (dom.folds > 0) {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.reload({ waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+      reasons.push(...(await checkFoldsWithJs(page)));
+      await settle(page);
+      reasons.push(...(await checkFoldsWithoutJs(browser, url, origin, rec)));
+    }
+  } catch (err) {
+    reasons.push(`error: ${collapse(err.message).slice(0, 500)}`);
+  } finally {
+    await context.close().catch(() => {});
+  }
+  for (const u of rec.foreign) reasons.push(`request to another host: ${u}`);
+  for (const u of rec.broken) reasons.push(`local request failed: ${u}`);
+  for (const e of rec.errors) reasons.push(`uncaught script error: ${e}`);
+  return reasons;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const state = { server: null, browser: null, pages: [], done: new Map(), finished: false };
+
+async function cleanup() {
+  for (const c of children) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* ignore */
+    }
+  }
+  const tasks = [];
+  if (state.browser) tasks.push(state.browser.close().catch(() => {}));
+  if (state.server) tasks.push(closeServer(state.server));
+  state.browser = null;
+  state.server = null;
+  await Promise.race([Promise.all(tasks), new Promise((r) => setTimeout(r, 10_000).unref())]);
+}
+
+function report(extraFailed = 0) {
+  let passed = 0;
+  let failed = extraFailed;
+  for (const p of state.pages) {
+    const reasons = state.done.get(p.urlPath);
+    if (reasons === undefined) continue;
+    if (reasons.length) failed++;
+    else passed++;
+  }
+  return { passed, failed };
+}
+
+async function main(opts) {
+  const files = await findHtml(opts.dir);
+  state.pages = await Promise.all(
+    files.map(async (file) => {
+      const rel = path.relative(opts.dir, file);
+      const urlPath = urlPathFor(rel);
+      const html = await readFile(file, 'utf8');
+      return { file, rel, urlPath, shotName: screenshotName(urlPath), stub: isRedirectStub(html) };
+    }),
+  );
+  state.pages.sort((a, b) => (a.urlPath < b.urlPath ? -1 : a.urlPath > b.urlPath ? 1 : 0));
+  if (state.pages.length === 0) {
+    console.log(`FAIL no .html files found under ${opts.dir}`);
+    console.log('0 passed, 0 failed');
+    return 1;
+  }
+
+  const reasons = new Map(state.pages.map((p) => [p.file, []]));
+  const globalReasons = [];
+
+  // 1. Nu HTML checker, once over all files.
+  const vnu = await runVnu(state.pages.map((p) => p.file));
+  if (vnu.fatal) {
+    console.log(`vnu: ${vnu.fatal}`);
+    globalReasons.push(`vnu did not run: ${vnu.fatal}`);
+  } else {
+    const errors = vnu.messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
+    for (const m of errors) {
+      const file = fileOfVnuUrl(m.url || '');
+      const line = m.lastLine ?? m.firstLine ?? 0;
+      const col = m.firstColumn ?? m.lastColumn ?? 0;
+      const shown = path.relative(process.cwd(), file) || file;
+      const msg = collapse(m.message);
+      console.log(`${shown}:${line}:${col}: ${msg}`);
+      const list = reasons.get(file);
+      if (list) list.push(`vnu ${line}:${col}: ${msg}`);
+      else globalReasons.push(`vnu: ${shown}: ${msg}`);
+    }
+    if (errors.length === 0 && vnu.code !== 0) globalReasons.push(`vnu exited with ${vnu.code} but reported no error`);
+  }
+
+  // 2. Browser checks, one page at a time.
+  let origin;
+  if (opts.baseUrl) {
+    origin = new URL(opts.baseUrl).origin;
+  } else {
+    const s = await startServer(opts.dir);
+    state.server = s.server;
+    origin = s.baseUrl;
+  }
+
+  const needBrowser = state.pages.some((p) => !p.stub);
+  if (needBrowser) {
+    try {
+      const { chromium } = await import('playwright-core');
+      state.browser = await chromium.launch({
+        executablePath: opts.chromium,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        timeout: 60_000,
+      });
+    } catch (err) {
+      globalReasons.push(`could not launch Chromium: ${collapse(err.message).slice(0, 300)}`);
+    }
+  }
+
+  for (const p of state.pages) {
+    const list = reasons.get(p.file);
+    if (!p.stub && state.browser) list.push(...(await checkPage(state.browser, p, origin, opts)));
+    const all = [...globalReasons, ...list];
+    state.done.set(p.urlPath, all);
+    const label = p.stub ? `${p.urlPath} (redirect stub)` : p.urlPath;
+    console.log(all.length ? `FAIL ${label}: ${all.join(' | ')}` : `ok ${label}`);
+  }
+
+  const { passed, failed } = report();
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 ? 1 : 0;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+let exiting = false;
+
+async function abort(why, code) {
+  if (exiting) return;
+  exiting = true;
+  console.log(`FAIL gate: ${why}`);
+  const { passed, failed } = report();
+  const unchecked = state.pages.length - state.done.size;
+  await cleanup();
+  console.log(`${passed} passed, ${failed + Math.max(unchecked, 1)} failed`);
+  process.exit(code);
+}
+
+const overall = setTimeout(() => abort(`overall timeout after ${opts.timeoutS}s`, 1), opts.timeoutS * 1000);
+process.on('SIGINT', () => abort('interrupted', 130));
+process.on('SIGTERM', () => abort('terminated', 143));
+
+let code = 1;
+try {
+  code = await main(opts);
+} catch (err) {
+  if (!exiting) {
+    console.log(`FAIL gate: ${err && err.stack ? err.stack : err}`);
+    const { passed, failed } = report();
+    console.log(`${passed} passed, ${Math.max(failed, 1) + (state.pages.length - state.done.size)} failed`);
+  }
+  code = 1;
+} finally {
+  if (!exiting) {
+    clearTimeout(overall);
+    await cleanup();
+  }
+}
+if (!exiting) process.exit(code);
