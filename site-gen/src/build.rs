@@ -214,26 +214,31 @@ fn slash(p: &Path) -> String {
         .join("/")
 }
 
+enum RenderFailure {
+    Content(Diagnostic),
+    Io(String, std::io::Error),
+}
+
 /// Renders every output and hands each to `sink`; reports every rendering error.
 pub fn render_all(
     renderer: &Renderer,
     sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> Result<usize, BuildError> {
     let outputs = renderer.outputs();
-    let results: Vec<Result<(), Result<Diagnostic, (String, std::io::Error)>>> = outputs
+    let results: Vec<Result<(), RenderFailure>> = outputs
         .par_iter()
         .map(|o: &Output| {
-            let bytes = renderer.render(o).map_err(Ok)?;
+            let bytes = renderer.render(o).map_err(RenderFailure::Content)?;
             let path = renderer.path_of(o);
-            sink(&path, &bytes).map_err(|e| Err((path, e)))
+            sink(&path, &bytes).map_err(|e| RenderFailure::Io(path, e))
         })
         .collect();
     let mut errors = Diagnostics::new();
     for r in results {
         match r {
             Ok(()) => {}
-            Err(Ok(d)) => errors.push(d),
-            Err(Err((path, source))) => {
+            Err(RenderFailure::Content(d)) => errors.push(d),
+            Err(RenderFailure::Io(path, source)) => {
                 return Err(BuildError::Io {
                     context: format!("writing {path}"),
                     source,

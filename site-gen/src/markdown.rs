@@ -121,15 +121,15 @@ pub fn render(
                 events.push(Event::Html("</a>".into()));
                 continue;
             }
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                if !is_external(dest_url) && !is_other_scheme(dest_url) {
-                    let (line, column) = locate(range.start);
-                    out.links.push(LinkRef {
-                        target: dest_url.to_string(),
-                        line,
-                        column,
-                    });
-                }
+            Event::Start(Tag::Image { dest_url, .. })
+                if !is_external(dest_url) && !is_other_scheme(dest_url) =>
+            {
+                let (line, column) = locate(range.start);
+                out.links.push(LinkRef {
+                    target: dest_url.to_string(),
+                    line,
+                    column,
+                });
             }
             Event::Start(Tag::FootnoteDefinition(name)) => out.ids.push(name.to_string()),
             Event::Html(html) | Event::InlineHtml(html) => {

@@ -1,0 +1,372 @@
+//! `site-gen serve`: the live preview. Builds in memory, serves on a local address,
+//! rebuilds when `content/` or `templates/` change, and tells open browser tabs to reload
+//! (or to show the build errors in an overlay, while the last good build stays served).
+
+mod watch;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use tokio::sync::watch as channel;
+
+use crate::build::{self, BuildError, PageCache};
+use crate::render::{Output, Renderer};
+use crate::site::BuildOptions;
+
+const LIVERELOAD_JS: &str = include_str!("livereload.js");
+
+/// What open browser tabs are told after each rebuild.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Status {
+    /// Increases with every successful rebuild.
+    pub version: u64,
+    /// The errors of the last rebuild, when it failed.
+    pub errors: Option<String>,
+}
+
+/// One successful build, rendered on demand and cached.
+pub struct Generation {
+    pub version: u64,
+    pub renderer: Renderer,
+    by_path: HashMap<String, Output>,
+    rendered: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+}
+
+impl Generation {
+    fn new(renderer: Renderer, version: u64) -> Generation {
+        let by_path = renderer
+            .outputs()
+            .into_iter()
+            .map(|o| (renderer.path_of(&o), o))
+            .collect();
+        Generation {
+            version,
+            renderer,
+            by_path,
+            rendered: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The bytes of the output at `path` (relative, e.g. `a/index.html`), rendering it if needed.
+    pub fn get(&self, path: &str) -> Option<Result<Arc<Vec<u8>>, String>> {
+        if let Some(bytes) = self.rendered.lock().expect("render cache").get(path) {
+            return Some(Ok(bytes.clone()));
+        }
+        let output = self.by_path.get(path)?;
+        Some(match self.renderer.render(output) {
+            Ok(bytes) => {
+                let bytes = Arc::new(bytes);
+                self.rendered
+                    .lock()
+                    .expect("render cache")
+                    .insert(path.to_string(), bytes.clone());
+                Ok(bytes)
+            }
+            Err(d) => Err(d.to_string()),
+        })
+    }
+}
+
+/// The server's shared state.
+pub struct Preview {
+    root: PathBuf,
+    options: BuildOptions,
+    cache: PageCache,
+    current: RwLock<Option<Arc<Generation>>>,
+    status: channel::Sender<Status>,
+}
+
+impl Preview {
+    /// Builds the site once; a failed first build still gives a server that shows the errors.
+    pub fn new(root: &Path, options: BuildOptions) -> Arc<Preview> {
+        let (status, _) = channel::channel(Status::default());
+        let preview = Arc::new(Preview {
+            root: root.to_path_buf(),
+            options,
+            cache: PageCache::default(),
+            current: RwLock::new(None),
+            status,
+        });
+        preview.rebuild();
+        preview
+    }
+
+    pub fn current(&self) -> Option<Arc<Generation>> {
+        self.current.read().expect("generation lock").clone()
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.borrow().clone()
+    }
+
+    pub fn subscribe(&self) -> channel::Receiver<Status> {
+        self.status.subscribe()
+    }
+
+    /// Loads the site again (parsing only the files that changed) and tells the browsers.
+    pub fn rebuild(self: &Arc<Self>) {
+        let started = Instant::now();
+        match build::load(&self.root, &self.options, Some(&self.cache)) {
+            Ok(renderer) => {
+                let version = self.status.borrow().version + 1;
+                let pages = renderer.site.entries.len();
+                let generation = Arc::new(Generation::new(renderer, version));
+                *self.current.write().expect("generation lock") = Some(generation.clone());
+                self.status.send_replace(Status {
+                    version,
+                    errors: None,
+                });
+                eprintln!(
+                    "Rebuilt {pages} pages in {} ms",
+                    started.elapsed().as_millis()
+                );
+                let me = self.clone();
+                std::thread::spawn(move || me.render_everything(&generation));
+            }
+            Err(e) => {
+                let text = match &e {
+                    BuildError::Content(d) => d.to_string(),
+                    other => format!("error: {other}"),
+                };
+                eprintln!("{text}\n(the last good build is still served)");
+                self.status.send_modify(|s| s.errors = Some(text));
+            }
+        }
+    }
+
+    /// Renders every output of `generation` in the background, so that template errors
+    /// that only show when a page is rendered are reported at once (and the cache is warm).
+    fn render_everything(&self, generation: &Generation) {
+        use rayon::prelude::*;
+        let paths: Vec<&String> = generation.by_path.keys().collect();
+        let mut errors: Vec<String> = paths
+            .par_iter()
+            .filter_map(|p| {
+                let still_current = self
+                    .current()
+                    .is_some_and(|g| g.version == generation.version);
+                if !still_current {
+                    return None;
+                }
+                generation.get(p).and_then(Result::err)
+            })
+            .collect();
+        if errors.is_empty() || self.status.borrow().version != generation.version {
+            return;
+        }
+        errors.sort();
+        errors.dedup();
+        let text = format!(
+            "{}\n{} error{}",
+            errors.join("\n"),
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+        eprintln!("{text}");
+        self.status.send_if_modified(|s| {
+            let changed = s.version == generation.version && s.errors.is_none();
+            if changed {
+                s.errors = Some(text);
+            }
+            changed
+        });
+    }
+}
+
+/// The preview's HTTP routes: the site, `/__livereload` (server-sent events) and its script.
+pub fn router(preview: Arc<Preview>) -> Router {
+    Router::new()
+        .route("/__livereload", get(events))
+        .route(
+            "/__livereload.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    LIVERELOAD_JS,
+                )
+            }),
+        )
+        .fallback(get(page))
+        .with_state(preview)
+}
+
+async fn events(State(preview): State<Arc<Preview>>) -> impl IntoResponse {
+    let rx = preview.subscribe();
+    let stream = futures_util::stream::unfold((rx, true), |(mut rx, first)| async move {
+        if !first && rx.changed().await.is_err() {
+            return None;
+        }
+        let status = rx.borrow_and_update().clone();
+        let data = serde_json::to_string(&status).unwrap_or_default();
+        Some((
+            Ok::<_, std::convert::Infallible>(Event::default().data(data)),
+            (rx, false),
+        ))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
+    let Some(generation) = preview.current() else {
+        let errors = preview.status().errors.unwrap_or_default();
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, &errors, 0);
+    };
+    let path = uri.path();
+    let rel = output_path(path);
+    match generation.get(&rel) {
+        Some(Ok(bytes)) => respond(StatusCode::OK, &rel, &bytes, generation.version),
+        Some(Err(error)) => error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &error,
+            generation.version,
+        ),
+        None if !path.ends_with('/')
+            && generation
+                .by_path
+                .contains_key(&format!("{}/index.html", rel)) =>
+        {
+            let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("{path}/")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        None => match generation.get("404.html") {
+            Some(Ok(bytes)) => respond(
+                StatusCode::NOT_FOUND,
+                "404.html",
+                &bytes,
+                generation.version,
+            ),
+            _ => StatusCode::NOT_FOUND.into_response(),
+        },
+    }
+}
+
+/// `/a/` -> `a/index.html`, `/` -> `index.html`, `/static/x.css` -> `static/x.css`.
+fn output_path(url_path: &str) -> String {
+    let trimmed = url_path.trim_start_matches('/');
+    if trimmed.is_empty() || trimmed.ends_with('/') {
+        format!("{trimmed}index.html")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+fn respond(status: StatusCode, rel: &str, bytes: &[u8], version: u64) -> Response {
+    let content_type = content_type(rel);
+    let body = if content_type.starts_with("text/html") {
+        Body::from(inject_livereload(bytes, version))
+    } else {
+        Body::from(bytes.to_vec())
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(body)
+        .expect("a valid response")
+}
+
+fn error_page(status: StatusCode, errors: &str, version: u64) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body><h1>The site could not be built</h1><pre>{}</pre></body></html>",
+        crate::render::escape(errors)
+    );
+    respond(status, "error.html", html.as_bytes(), version)
+}
+
+/// Adds the live-reload script before `</body>`.
+pub fn inject_livereload(html: &[u8], version: u64) -> Vec<u8> {
+    let tag = format!("<script src=\"/__livereload.js\" data-version=\"{version}\"></script>");
+    let at = memchr::memmem::rfind(html, b"</body>").unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + tag.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(tag.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+/// The Content-Type for a file name.
+pub fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "ico" => "image/x-icon",
+        "pdf" => "application/pdf",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Runs the preview until Ctrl-C.
+pub fn run(root: &Path, options: BuildOptions, addr: SocketAddr) -> Result<(), BuildError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|source| BuildError::Io {
+            context: "starting the server".into(),
+            source,
+        })?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| BuildError::Io {
+                context: format!("listening on {addr}"),
+                source,
+            })?;
+        let preview = Preview::new(root, options);
+        let _watcher = watch::start(preview.clone()).map_err(|e| BuildError::Io {
+            context: "watching content/ and templates/".into(),
+            source: std::io::Error::other(e),
+        })?;
+        eprintln!("Serving the site at http://{addr}/ (live reload on; Ctrl-C to stop)");
+        axum::serve(listener, router(preview))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|source| BuildError::Io {
+                context: "serving".into(),
+                source,
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_injection() {
+        assert_eq!(output_path("/"), "index.html");
+        assert_eq!(output_path("/a/b/"), "a/b/index.html");
+        assert_eq!(output_path("/static/x.css"), "static/x.css");
+        let html = inject_livereload(b"<html><body><p>x</p></body></html>", 7);
+        assert_eq!(
+            String::from_utf8(html).unwrap(),
+            "<html><body><p>x</p><script src=\"/__livereload.js\" data-version=\"7\"></script></body></html>"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The project's one test command (README: "Testing"; CI runs it through .ci/run).
+# Installs what the tests need when it is missing, then runs every test and gate:
+# formatting, clippy, the Rust tests, the built site in headless Chromium (axe) and
+# the Nu HTML checker, and the live-preview test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+# --- tools -------------------------------------------------------------------------------
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+say "installing the browser test tools (npm ci)"
+(cd site-gen/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+
+# --- Rust --------------------------------------------------------------------------------
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+say "cargo test"
+cargo test --workspace
+
+# --- the built site ----------------------------------------------------------------------
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+site_gen="$target_dir/debug/site-gen"
+cargo build --quiet -p site-gen
+screens="$target_dir/screenshots"
+# 2019-03-01: the mini-course application round is open; today: as the site is published now.
+for date in 2019-03-01 today; do
+  out="$target_dir/site-$date"
+  say "site built for $date: Nu HTML checker + axe in Chromium (screenshots in $screens/$date)"
+  if [ "$date" = today ]; then "$site_gen" build --output "$out"; else "$site_gen" build --output "$out" --date "$date"; fi
+  node site-gen/tests/browser/gate.mjs --dir "$out" --screenshots "$screens/$date"
+done
+
+say "the gate itself fails on a broken site"
+node site-gen/tests/browser/selftest.mjs
+
+if [ -f site-gen/tests/browser/serve-test.mjs ]; then
+  say "live preview in Chromium"
+  SITE_GEN_BIN="$site_gen" node site-gen/tests/browser/serve-test.mjs
+fi
+
+say "all tests and gates passed"
