@@ -233,11 +233,11 @@ pub fn render_all(
             sink(&path, &bytes).map_err(|e| RenderFailure::Io(path, e))
         })
         .collect();
-    let mut errors = Diagnostics::new();
+    let mut failures = Vec::new();
     for r in results {
         match r {
             Ok(()) => {}
-            Err(RenderFailure::Content(d)) => errors.push(d),
+            Err(RenderFailure::Content(d)) => failures.push(d),
             Err(RenderFailure::Io(path, source)) => {
                 return Err(BuildError::Io {
                     context: format!("writing {path}"),
@@ -246,9 +246,39 @@ pub fn render_all(
             }
         }
     }
+    let mut errors = Diagnostics::new();
+    errors.extend(merge_repeats(failures));
     errors
         .into_result(outputs.len())
         .map_err(BuildError::Content)
+}
+
+/// One template mistake fails every page that uses the template: report it once, naming
+/// the first page and how many others.
+pub fn merge_repeats(mut failures: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    failures.sort();
+    let mut merged: Vec<(Diagnostic, usize)> = Vec::new();
+    for d in failures {
+        match merged.last_mut() {
+            Some((first, n))
+                if (&first.path, first.line, first.column, &first.message)
+                    == (&d.path, d.line, d.column, &d.message) =>
+            {
+                *n += 1
+            }
+            _ => merged.push((d, 0)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(d, others)| match (others, d.hint.clone()) {
+            (0, _) | (_, None) => d,
+            (n, Some(hint)) => d.hint(format!(
+                "{hint} and {n} other page{}",
+                if n == 1 { "" } else { "s" }
+            )),
+        })
+        .collect()
 }
 
 /// What a finished build did.

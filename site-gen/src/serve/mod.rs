@@ -59,7 +59,7 @@ impl Generation {
     }
 
     /// The bytes of the output at `path` (relative, e.g. `a/index.html`), rendering it if needed.
-    pub fn get(&self, path: &str) -> Option<Result<Arc<Vec<u8>>, String>> {
+    pub fn get(&self, path: &str) -> Option<Result<Arc<Vec<u8>>, crate::Diagnostic>> {
         if let Some(bytes) = self.rendered.lock().expect("render cache").get(path) {
             return Some(Ok(bytes.clone()));
         }
@@ -73,7 +73,7 @@ impl Generation {
                     .insert(path.to_string(), bytes.clone());
                 Ok(bytes)
             }
-            Err(d) => Err(d.to_string()),
+            Err(d) => Err(d),
         })
     }
 }
@@ -150,7 +150,7 @@ impl Preview {
     fn render_everything(&self, generation: &Generation) {
         use rayon::prelude::*;
         let paths: Vec<&String> = generation.by_path.keys().collect();
-        let mut errors: Vec<String> = paths
+        let failures: Vec<crate::Diagnostic> = paths
             .par_iter()
             .filter_map(|p| {
                 let still_current = self
@@ -162,17 +162,12 @@ impl Preview {
                 generation.get(p).and_then(Result::err)
             })
             .collect();
-        if errors.is_empty() || self.status.borrow().version != generation.version {
+        if failures.is_empty() || self.status.borrow().version != generation.version {
             return;
         }
-        errors.sort();
-        errors.dedup();
-        let text = format!(
-            "{}\n{} error{}",
-            errors.join("\n"),
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        );
+        let mut errors = crate::Diagnostics::new();
+        errors.extend(crate::build::merge_repeats(failures));
+        let text = errors.into_result(()).unwrap_err().to_string();
         eprintln!("{text}");
         self.status.send_if_modified(|s| {
             let changed = s.version == generation.version && s.errors.is_none();
@@ -228,7 +223,7 @@ async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
         Some(Ok(bytes)) => respond(StatusCode::OK, &rel, &bytes, generation.version),
         Some(Err(error)) => error_page(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &error,
+            &error.to_string(),
             generation.version,
         ),
         None if !path.ends_with('/')
