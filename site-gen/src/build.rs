@@ -117,28 +117,27 @@ pub fn load(
         .map(|path| parse_file(root, &content_dir, path, &taken_ids, cache))
         .collect::<Result<_, _>>()?;
     let mut pages = Vec::with_capacity(parsed.len());
-    for p in parsed {
+    let mut failed = HashSet::new();
+    for (p, path) in parsed.into_iter().zip(&sources.pages) {
         match p {
             Ok(page) => pages.push(page),
-            Err(e) => errors.extend(e),
+            Err(e) => {
+                errors.extend(e);
+                let rel = slash(path.strip_prefix(&content_dir).unwrap_or(path));
+                failed.insert(content::url_for(&rel, None));
+            }
         }
     }
 
-    let Some(config) = config else {
-        return Err(errors.into_result(()).unwrap_err().into());
-    };
+    let config = config.unwrap_or_else(SiteConfig::fallback);
     let files: Vec<(String, PathBuf)> = sources
         .files
         .iter()
         .map(|p| (slash(p.strip_prefix(&content_dir).unwrap_or(p)), p.clone()))
         .collect();
-    let site = match Site::assemble(config, &pages, &files, options) {
-        Ok(site) => Arc::new(site),
-        Err(e) => {
-            errors.extend(e);
-            return Err(errors.into_result(()).unwrap_err().into());
-        }
-    };
+    let (site, assembly_errors) = Site::assemble_all(config, &pages, &files, options, failed);
+    errors.extend(assembly_errors);
+    let site = Arc::new(site);
 
     let mut targets = Targets {
         template_ids: taken_ids,

@@ -20,9 +20,9 @@ pub struct SiteConfig {
     pub organisation: Option<Organisation>,
     pub contact: Node,
     pub extra: Node,
-    /// Line of each `nav` entry, for errors about them.
+    /// Line of each `nav` entry (same order as `nav`), for errors about them.
     #[serde(skip)]
-    pub nav_line: usize,
+    pub nav_lines: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -63,7 +63,7 @@ impl SiteConfig {
             organisation: None,
             contact: Node::default(),
             extra: Node::default(),
-            nav_line: 1,
+            nav_lines: Vec::new(),
         };
         let mut have_title = false;
         let mut have_base = false;
@@ -113,7 +113,7 @@ impl SiteConfig {
                     .to::<Vec<String>>()
                     .map(|n| {
                         config.nav = n;
-                        config.nav_line = e.line;
+                        config.nav_lines = entry_lines(text, e.line, &config.nav);
                     })
                     .map_err(|_| wrong("a list of page paths such as `/etaarige-forloeb/`")),
                 "organisation" => e
@@ -164,10 +164,52 @@ impl SiteConfig {
         }
     }
 
+    /// A stand-in used when site.yaml itself is broken, so that the other checks still run.
+    pub fn fallback() -> SiteConfig {
+        SiteConfig {
+            title: String::new(),
+            base_url: "http://localhost".to_string(),
+            language: "da".to_string(),
+            description: None,
+            nav: Vec::new(),
+            organisation: None,
+            contact: Node::default(),
+            extra: Node::default(),
+            nav_lines: Vec::new(),
+        }
+    }
+
+    /// The line of `nav` entry `i`.
+    pub fn nav_line(&self, i: usize) -> usize {
+        self.nav_lines.get(i).copied().unwrap_or(1)
+    }
+
     /// The absolute URL of a site path (`/a/` -> `https://example.dk/a/`).
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
     }
+}
+
+/// The lines of the list `items` written below the key on line `key_line`.
+fn entry_lines(text: &str, key_line: usize, items: &[String]) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = key_line - 1;
+    items
+        .iter()
+        .map(|item| {
+            match lines
+                .iter()
+                .skip(from)
+                .position(|l| l.contains(item.as_str()))
+            {
+                Some(k) => {
+                    from += k;
+                    from + 1
+                }
+                None => key_line,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -183,7 +225,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.base_url, "https://x.dk");
         assert_eq!(c.nav, ["/a/"]);
-        assert_eq!(c.nav_line, 4);
+        assert_eq!(c.nav_lines, [5]);
         assert_eq!(c.permalink("/a/"), "https://x.dk/a/");
     }
 

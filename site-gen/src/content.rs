@@ -57,6 +57,26 @@ pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with('#')
 }
 
+/// The URL of the Markdown file at `rel` (its path within `content/`), with `slug`
+/// replacing the last part: `kurser/a.md` -> `/kurser/a/`, `kurser/_index.md` -> `/kurser/`.
+pub fn url_for(rel: &str, slug: Option<&str>) -> String {
+    let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
+    let (folder, file) = rel.rsplit_once('/').unwrap_or(("", rel));
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    if is_section {
+        if let (Some(slug), Some(last)) = (slug, parts.last_mut()) {
+            *last = slug;
+        }
+    } else {
+        parts.push(slug.unwrap_or(file.trim_end_matches(".md")));
+    }
+    if parts.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{}/", parts.join("/"))
+    }
+}
+
 /// A Markdown file after parsing: where it came from, its front matter and its body.
 #[derive(Debug, Clone)]
 pub struct ParsedPage {
@@ -105,26 +125,7 @@ impl ParsedPage {
 
     /// The URL path this file is published at, e.g. `/minivejledningsforloeb/`.
     pub fn url(&self) -> String {
-        let folder = self.folder();
-        let stem = self
-            .rel
-            .rsplit('/')
-            .next()
-            .unwrap_or(&self.rel)
-            .trim_end_matches(".md");
-        let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
-        if self.is_section {
-            if let (Some(slug), Some(last)) = (&self.meta.slug, parts.last_mut()) {
-                *last = slug;
-            }
-        } else {
-            parts.push(self.meta.slug.as_deref().unwrap_or(stem));
-        }
-        if parts.is_empty() {
-            "/".to_string()
-        } else {
-            format!("/{}/", parts.join("/"))
-        }
+        url_for(&self.rel, self.meta.slug.as_deref())
     }
 }
 

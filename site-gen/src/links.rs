@@ -76,7 +76,10 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
             _ => Ok(()),
         };
     }
-    if targets.files.contains(&resolved) || site.aliases.iter().any(|a| a.from == resolved) {
+    if targets.files.contains(&resolved)
+        || site.failed.contains(&resolved)
+        || site.aliases.iter().any(|a| a.from == resolved)
+    {
         return Ok(());
     }
     let hint = if let Some(reason) = site.hidden.get(&resolved) {

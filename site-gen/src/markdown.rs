@@ -72,7 +72,7 @@ pub fn render(
     };
 
     let mut events: Vec<Event<'_>> = Vec::with_capacity(body.len() / 16);
-    let mut heading_at: Vec<(usize, u8)> = Vec::new();
+    let mut heading_at: Vec<(usize, u8, usize)> = Vec::new();
     let mut in_external = false;
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
         match &event {
@@ -85,7 +85,7 @@ pub fn render(
                             .hint("the page title is the page's only level-1 heading; use `##` for sections"),
                     );
                 }
-                heading_at.push((events.len(), *level as u8));
+                heading_at.push((events.len(), *level as u8, range.start));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -142,7 +142,7 @@ pub fn render(
     }
 
     let mut flat_toc = Vec::new();
-    for (start, level) in heading_at {
+    for (start, level, offset) in heading_at {
         let end = events[start..]
             .iter()
             .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
@@ -168,7 +168,7 @@ pub fn render(
                     errors.push(
                         Diagnostic::new(
                             path,
-                            body_line,
+                            locate(offset).0,
                             format!("the id `{explicit}` is used {why}"),
                         )
                         .hint("pick another `{#id}`"),

@@ -1,7 +1,7 @@
 //! The whole site as one value: every published page and section with its URL, its place
 //! in the tree and its children, built from parsed pages for one build date.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -79,17 +79,33 @@ pub struct Site {
     pub files: Vec<ContentFile>,
     /// URLs of pages left out of this build, with the reason, for better link errors.
     pub hidden: HashMap<String, String>,
+    /// URLs of pages that have errors of their own (already reported).
+    pub failed: HashSet<String>,
     pub options: BuildOptions,
 }
 
 impl Site {
     /// Puts the parsed pages together for `options`. `files` are `(path within content/, file)`.
     pub fn assemble(
-        mut config: SiteConfig,
+        config: SiteConfig,
         parsed: &[Arc<ParsedPage>],
         files: &[(String, PathBuf)],
         options: &BuildOptions,
     ) -> Result<Site, Diagnostics> {
+        let (site, errors) = Site::assemble_all(config, parsed, files, options, HashSet::new());
+        errors.into_result(site)
+    }
+
+    /// Like [`Site::assemble`], but always gives a site, so that later checks can still run
+    /// and report their problems in the same run. `failed` are the URLs of pages that could
+    /// not be parsed: links to them are not reported again.
+    pub fn assemble_all(
+        mut config: SiteConfig,
+        parsed: &[Arc<ParsedPage>],
+        files: &[(String, PathBuf)],
+        options: &BuildOptions,
+        failed: HashSet<String>,
+    ) -> (Site, Diagnostics) {
         if let Some(base) = &options.base_url {
             config.base_url = base.trim_end_matches('/').to_string();
         }
@@ -114,14 +130,18 @@ impl Site {
         for (url, page) in chosen {
             if let Some(&other) = by_url.get(&url) {
                 let first: &Entry = &entries[other];
+                // Blame the file whose `slug` made the clash, if one of them has one.
+                let (blamed, line, other_file) =
+                    if first.page.meta.slug.is_some() && page.meta.slug.is_none() {
+                        (&first.page, first.page.meta.line_of("slug"), &page.source)
+                    } else {
+                        (&page, page.meta.line_of("slug"), &first.page.source)
+                    };
                 errors.push(
                     Diagnostic::new(
-                        &page.source,
-                        page.meta.line_of("slug"),
-                        format!(
-                            "`{url}` is also the address of {}",
-                            first.page.source.display()
-                        ),
+                        &blamed.source,
+                        line,
+                        format!("`{url}` is also the address of {}", other_file.display()),
                     )
                     .hint(
                         "two files cannot have the same URL: rename one or give it another `slug`",
@@ -230,11 +250,11 @@ impl Site {
             })
             .collect();
 
-        for nav in &config.nav {
-            if !by_url.contains_key(nav.as_str()) {
+        for (n, nav) in config.nav.iter().enumerate() {
+            if !by_url.contains_key(nav.as_str()) && !failed.contains(nav.as_str()) {
                 let mut d = Diagnostic::new(
                     "content/site.yaml",
-                    config.nav_line,
+                    config.nav_line(n),
                     format!("the menu entry `{nav}` is not a page of this site"),
                 );
                 if let Some(reason) = hidden.get(nav.as_str()) {
@@ -246,7 +266,7 @@ impl Site {
             }
         }
 
-        errors.into_result(Site {
+        let site = Site {
             config,
             entries,
             root,
@@ -254,8 +274,10 @@ impl Site {
             aliases,
             files: content_files,
             hidden,
+            failed,
             options: options.clone(),
-        })
+        };
+        (site, errors)
     }
 
     pub fn get(&self, url: &str) -> Option<&Entry> {
@@ -430,8 +452,11 @@ mod tests {
             parsed("c.md", "title: C\n"),
             parsed("d.md", "title: D\nslug: c\n"),
         ];
-        let mut cfg = config();
-        cfg.nav = vec!["/b".into(), "/mangler/".into()];
+        let cfg = SiteConfig::parse(
+            Path::new("content/site.yaml"),
+            "title: T\nbase_url: https://x.dk\nnav:\n  - /b\n  - /mangler/\n",
+        )
+        .unwrap();
         let errs = Site::assemble(cfg, &pages, &[], &options("2020-01-01")).unwrap_err();
         let msgs: Vec<String> = errs
             .iter()
@@ -442,8 +467,8 @@ mod tests {
             [
                 "content/b.md:3: alias `/c/` is the address of content/c.md",
                 "content/d.md:3: `/c/` is also the address of content/c.md",
-                "content/site.yaml:3: the menu entry `/b` is not a page of this site",
-                "content/site.yaml:3: the menu entry `/mangler/` is not a page of this site",
+                "content/site.yaml:4: the menu entry `/b` is not a page of this site",
+                "content/site.yaml:5: the menu entry `/mangler/` is not a page of this site",
             ]
         );
     }

@@ -111,7 +111,14 @@ impl Theme {
                 .iter()
                 .map(|t| (t.name.as_str(), t.text.as_str())),
         )
-        .map_err(|e| Diagnostics::from(template_diagnostic(&e, None)))?;
+        .map_err(|e| {
+            let mut all = Diagnostics::new();
+            match parse_reports(&e.to_string()) {
+                found if !found.is_empty() => all.extend(found),
+                _ => all.push(template_diagnostic(&e, None)),
+            }
+            all
+        })?;
         Ok(tera)
     }
 
@@ -278,20 +285,49 @@ pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnosti
         }
         None => {
             let message = e.to_string();
-            let file = match e.kind() {
-                ErrorKind::MissingParent { current, .. } => {
-                    PathBuf::from("templates").join(current)
-                }
-                ErrorKind::CircularExtend { tpl, .. } | ErrorKind::CircularInclude { tpl, .. } => {
-                    PathBuf::from("templates").join(tpl)
-                }
-                _ => PathBuf::from("templates"),
-            };
-            Diagnostic::new(file, 0, message)
+            if let Some(first) = parse_reports(&message).into_iter().next() {
+                first
+            } else {
+                let file = match e.kind() {
+                    ErrorKind::MissingParent { current, .. } => {
+                        PathBuf::from("templates").join(current)
+                    }
+                    ErrorKind::CircularExtend { tpl, .. }
+                    | ErrorKind::CircularInclude { tpl, .. } => {
+                        PathBuf::from("templates").join(tpl)
+                    }
+                    _ => PathBuf::from("templates"),
+                };
+                Diagnostic::new(file, 0, message)
+            }
         }
     };
     if let Some(w) = while_rendering {
         d = d.hint(w);
     }
     d
+}
+
+/// Tera reports some problems found across templates (an unknown include, filter or
+/// function) as text: `error: MESSAGE` then ` --> NAME:LINE:COL` and a code frame.
+fn parse_reports(text: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut message: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(m) = line.strip_prefix("error: ") {
+            message = Some(m.trim());
+        } else if let (Some(m), Some(place)) = (message, line.trim_start().strip_prefix("--> ")) {
+            let mut parts = place.rsplitn(3, ':');
+            let (col, line_no, name) = (parts.next(), parts.next(), parts.next());
+            if let (Some(col), Some(line_no), Some(name)) = (col, line_no, name)
+                && let (Ok(line_no), Ok(col)) = (line_no.parse::<usize>(), col.parse::<usize>())
+            {
+                out.push(
+                    Diagnostic::new(Path::new("templates").join(name), line_no, m).column(col),
+                );
+                message = None;
+            }
+        }
+    }
+    out
 }

@@ -1,0 +1,308 @@
+//! One fixture per kind of editor mistake. Each is `fixtures/minimal` with one deliberate
+//! fault; the test asserts the complete list of reported problems: place, message, hint.
+
+use site_gen::BuildError;
+
+use crate::{fixture, options};
+
+/// One reported problem as editors see it: `file:line[:column]`, message, hint.
+type Problem = (String, String, Option<String>);
+
+/// Runs `site_gen::check` on fixture `case`, which must fail with content errors.
+fn problems(case: &str) -> Vec<Problem> {
+    match site_gen::check(&fixture(case), &options()) {
+        Err(BuildError::Content(diagnostics)) => diagnostics
+            .iter()
+            .map(|d| (d.location(), d.message.clone(), d.hint.clone()))
+            .collect(),
+        Err(other) => panic!("{case}: expected content errors, got {other:?}"),
+        Ok(report) => panic!("{case}: expected content errors, the check passed: {report:?}"),
+    }
+}
+
+fn problem(location: &str, message: &str, hint: Option<&str>) -> Problem {
+    (
+        location.to_string(),
+        message.to_string(),
+        hint.map(str::to_string),
+    )
+}
+
+/// Asserts that fixture `case` reports exactly one problem, this one.
+fn assert_one(case: &str, location: &str, message: &str, hint: Option<&str>) {
+    assert_eq!(problems(case), [problem(location, message, hint)], "{case}");
+}
+
+#[test]
+fn the_minimal_site_is_clean() {
+    // Every other fixture in this module is this site plus one fault.
+    let report = site_gen::check(&fixture("minimal"), &options()).unwrap();
+    // `/`, `/a/`, `/b/`, `/c/`; the draft is left out.
+    assert_eq!(report.pages, 4);
+    // 4 pages, 404.html, sitemap.xml, robots.txt, site.css twice.
+    assert_eq!(report.files, 9);
+}
+
+#[test]
+fn unknown_front_matter_key_suggests_the_known_one() {
+    assert_one(
+        "unknown_key",
+        "content/c.md:3",
+        "unknown front matter key `descripton`",
+        Some("did you mean `description`?"),
+    );
+}
+
+#[test]
+fn wrong_type_names_key_expected_and_found() {
+    assert_one(
+        "wrong_type",
+        "content/c.md:3",
+        "`weight` must be a whole number, not text",
+        None,
+    );
+}
+
+#[test]
+fn impossible_date() {
+    assert_one(
+        "bad_date",
+        "content/c.md:4",
+        "`date`: `2017-02-30` is not a day in the calendar",
+        Some("write dates as 2017-04-06"),
+    );
+}
+
+#[test]
+fn missing_title() {
+    assert_one(
+        "missing_title",
+        "content/c.md:2",
+        "the front matter has no `title`",
+        Some("add a line like `title: Minivejledningsforløb`"),
+    );
+}
+
+#[test]
+fn invalid_yaml_is_located_in_the_file_not_in_the_front_matter() {
+    // `description: Tid: kl. 10` is line 4 of the file, line 3 of the front matter.
+    let got = problems("invalid_yaml");
+    assert_eq!(got.len(), 1, "{got:?}");
+    let (location, message, hint) = &got[0];
+    assert_eq!(location, "content/c.md:4:17");
+    assert_eq!(
+        message,
+        "invalid YAML: mapping values are not allowed in this context"
+    );
+    assert!(
+        hint.as_deref()
+            .is_some_and(|h| h.contains("quote text that contains `: `")),
+        "{hint:?}"
+    );
+}
+
+#[test]
+fn front_matter_not_closed() {
+    assert_one(
+        "unclosed_front_matter",
+        "content/c.md:1",
+        "the front matter is not closed",
+        Some("add a line `---` after the last front matter key"),
+    );
+}
+
+#[test]
+fn level_one_heading_in_markdown() {
+    assert_one(
+        "h1_heading",
+        "content/c.md:6:1",
+        "a level-1 heading (`# ...`) in the text",
+        Some("the page title is the page's only level-1 heading; use `##` for sections"),
+    );
+}
+
+#[test]
+fn fold_never_closed() {
+    assert_one(
+        "unclosed_fold",
+        "content/c.md:8",
+        "this collapsible section is never closed",
+        Some("end it with a line containing only `:::`"),
+    );
+}
+
+#[test]
+fn broken_internal_link() {
+    assert_one(
+        "broken_link",
+        "content/c.md:6:16",
+        "link to `/findes-ikke/`: no page or file has the address `/findes-ikke/`",
+        None,
+    );
+}
+
+#[test]
+fn missing_anchor_suggests_the_near_one() {
+    assert_one(
+        "missing_anchor",
+        "content/c.md:6:16",
+        "link to `/b/#kontak`: `/b/` has no anchor `#kontak`",
+        Some("did you mean `#kontakt`?"),
+    );
+}
+
+#[test]
+fn link_to_a_draft_says_it_is_a_draft() {
+    assert_one(
+        "draft_link",
+        "content/c.md:6:16",
+        "link to `/kladde/`: no page or file has the address `/kladde/`",
+        Some("that page is a draft (build with --drafts to include drafts)"),
+    );
+}
+
+#[test]
+fn the_same_draft_link_is_fine_with_drafts() {
+    let mut with_drafts = options();
+    with_drafts.drafts = true;
+    let report = site_gen::check(&fixture("draft_link"), &with_drafts).unwrap();
+    assert_eq!(report.pages, 5);
+}
+
+#[test]
+fn missing_trailing_slash() {
+    assert_one(
+        "trailing_slash",
+        "content/c.md:6:16",
+        "link to `/a`: no page or file has the address `/a`",
+        Some("add the trailing slash: `/a/`"),
+    );
+}
+
+#[test]
+fn template_syntax_error_names_template_and_line() {
+    // `<h1>{{ page.title }</h1>` on line 10: column 19 is the lone `}`.
+    assert_one(
+        "template_syntax",
+        "templates/page.html:10:19",
+        "Found `}` but expected }}.",
+        None,
+    );
+}
+
+#[test]
+fn url_to_a_missing_page_fails_with_template_and_line() {
+    // Only the front page uses section.html, so the problem is reported once.
+    assert_one(
+        "template_url",
+        "templates/section.html:9:16",
+        "url(path=\"/mangler/\"): link to `/mangler/`: no page or file has the address `/mangler/`",
+        Some("while rendering content/_index.md"),
+    );
+}
+
+#[test]
+fn asset_of_a_missing_file_is_reported_once_for_all_pages_using_the_template() {
+    // page.html renders a.md, b.md and c.md; the one mistake is reported once.
+    assert_one(
+        "asset_missing",
+        "templates/page.html:5:33",
+        "asset(path=\"css/sitee.css\"): there is no file templates/static/css/sitee.css (did you mean `css/site.css`?)",
+        Some("while rendering content/a.md and 2 other pages"),
+    );
+}
+
+#[test]
+fn page_template_that_does_not_exist() {
+    assert_one(
+        "template_missing",
+        "content/c.md:4",
+        "the template `pages.html` does not exist",
+        Some("did you mean `page.html`?"),
+    );
+}
+
+#[test]
+fn duplicate_url_through_slug() {
+    assert_one(
+        "duplicate_slug",
+        "content/c.md:4",
+        "`/a/` is also the address of content/a.md",
+        Some("two files cannot have the same URL: rename one or give it another `slug`"),
+    );
+}
+
+#[test]
+fn menu_entry_pointing_nowhere() {
+    assert_one(
+        "nav_missing",
+        "content/site.yaml:5",
+        "the menu entry `/mangler/` is not a page of this site",
+        None,
+    );
+}
+
+#[test]
+fn literal_broken_href_in_a_template() {
+    assert_one(
+        "template_href",
+        "templates/page.html:8:39",
+        "link to `/nope/`: no page or file has the address `/nope/`",
+        Some("use `{{ url(path=\"/...\") }}` for links to pages"),
+    );
+}
+
+#[test]
+fn three_faults_in_three_files_are_reported_together_sorted_by_file() {
+    assert_eq!(
+        problems("three_faults"),
+        [
+            problem(
+                "content/_index.md:7:9",
+                "link to `/findes-ikke/`: no page or file has the address `/findes-ikke/`",
+                None,
+            ),
+            problem(
+                "content/c.md:3",
+                "`weight` must be a whole number, not text",
+                None,
+            ),
+            problem(
+                "templates/section.html:9:13",
+                "link to `/nope/`: no page or file has the address `/nope/`",
+                Some("use `{{ url(path=\"/...\") }}` for links to pages"),
+            ),
+        ]
+    );
+}
+
+#[test]
+fn problems_found_at_different_stages_come_in_one_run() {
+    // A menu entry (assembly), a Markdown link (link check) and a template link (theme
+    // check) are all reported together: no stage hides the next.
+    let found = problems("waves");
+    let places: Vec<&str> = found.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(
+        places,
+        [
+            "content/c.md:8:4",
+            "content/site.yaml:6",
+            "templates/page.html:8:39"
+        ],
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_broken_page_is_reported_once_not_again_by_links_and_the_menu() {
+    // `a.md` has a bad date; `c.md` links to `/a/` and the menu names it. Only the date is
+    // reported: the link and menu entry are fine once the date is fixed.
+    assert_eq!(
+        problems("followon"),
+        [problem(
+            "content/a.md:3",
+            "`date`: `6. april 2017` is not a date in the form YYYY-MM-DD",
+            Some("write dates as 2017-04-06"),
+        )]
+    );
+}
