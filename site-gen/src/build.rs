@@ -47,11 +47,27 @@ fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
 
 type ParseResult = Result<Arc<ParsedPage>, Vec<Diagnostic>>;
 
-/// Parsed pages kept between builds (by `serve`), so that only changed files are parsed again.
+/// What `serve` keeps between loads, so that only what changed is read again.
 #[derive(Default)]
 pub struct PageCache {
     entries: Mutex<HashMap<PathBuf, (SystemTime, u64, ParseResult)>>,
     taken_ids: Mutex<HashSet<String>>,
+    /// The file list and theme of the last load.
+    last: Mutex<Option<(content::Sources, Arc<Theme>)>>,
+    /// When only these known Markdown files changed since the last load, the file list and
+    /// the theme are reused and no other file is looked at.
+    changed: Mutex<Option<HashSet<PathBuf>>>,
+}
+
+impl PageCache {
+    /// Tells the cache which files changed; `None` (or anything but edits to known Markdown
+    /// files) makes the next load look at everything again.
+    pub fn note_changes(&self, edited: Option<Vec<PathBuf>>) {
+        let last = self.last.lock().expect("cache lock");
+        let known = |p: &PathBuf| last.as_ref().is_some_and(|(s, _)| s.pages.contains(p));
+        let incremental = edited.filter(|paths| !paths.is_empty() && paths.iter().all(known));
+        *self.changed.lock().expect("cache lock") = incremental.map(|p| p.into_iter().collect());
+    }
 }
 
 /// Reads, parses and checks the site under `root`, and returns a renderer for it.
@@ -68,8 +84,20 @@ pub fn load(
             root.display()
         )));
     }
-    let sources = content::discover(&content_dir)
-        .map_err(io(format!("reading {}", content_dir.display())))?;
+    // `serve` after edits to known Markdown files: reuse the file list and the theme.
+    let reuse = cache.and_then(|c| {
+        let changed = c.changed.lock().expect("cache lock").take()?;
+        let (sources, theme) = c.last.lock().expect("cache lock").clone()?;
+        Some((sources, theme, changed))
+    });
+    let (sources, reused_theme, changed) = match reuse {
+        Some((s, t, c)) => (s, Some(t), Some(c)),
+        None => {
+            let sources = content::discover(&content_dir)
+                .map_err(io(format!("reading {}", content_dir.display())))?;
+            (sources, None, None)
+        }
+    };
     let mut errors = Diagnostics::new();
 
     let config = match &sources.config {
@@ -89,14 +117,19 @@ pub fn load(
         }
     };
 
-    let theme = if templates_dir.is_dir() {
-        Theme::load(&templates_dir).map_err(io(format!("reading {}", templates_dir.display())))?
-    } else {
-        errors.push(
-            Diagnostic::new("templates", 0, "the templates folder is missing")
-                .hint("create templates/ with page.html and section.html"),
-        );
-        Theme::default()
+    let theme = match reused_theme {
+        Some(theme) => theme,
+        None if templates_dir.is_dir() => Arc::new(
+            Theme::load(&templates_dir)
+                .map_err(io(format!("reading {}", templates_dir.display())))?,
+        ),
+        None => {
+            errors.push(
+                Diagnostic::new("templates", 0, "the templates folder is missing")
+                    .hint("create templates/ with page.html and section.html"),
+            );
+            Arc::new(Theme::default())
+        }
     };
     let taken_ids = theme.literal_ids();
 
@@ -110,11 +143,21 @@ pub fn load(
             *taken = taken_ids.clone();
         }
         cached.retain(|p, _| live.contains(p));
+        *cache.last.lock().expect("cache lock") = Some((sources.clone(), theme.clone()));
     }
     let parsed: Vec<ParseResult> = sources
         .pages
         .par_iter()
-        .map(|path| parse_file(root, &content_dir, path, &taken_ids, cache))
+        .map(|path| {
+            parse_file(
+                root,
+                &content_dir,
+                path,
+                &taken_ids,
+                cache,
+                changed.as_ref(),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let mut pages = Vec::with_capacity(parsed.len());
     let mut failed = HashSet::new();
@@ -165,7 +208,7 @@ pub fn load(
     let Some(tera) = tera.filter(|_| errors.is_empty()) else {
         return Err(errors.into_result(()).unwrap_err().into());
     };
-    Ok(Renderer::new(site, Arc::new(theme), tera))
+    Ok(Renderer::new(site, theme, tera))
 }
 
 fn parse_file(
@@ -174,7 +217,14 @@ fn parse_file(
     path: &Path,
     taken_ids: &HashSet<String>,
     cache: Option<&PageCache>,
+    changed: Option<&HashSet<PathBuf>>,
 ) -> Result<ParseResult, BuildError> {
+    if let (Some(cache), Some(changed)) = (cache, changed)
+        && !changed.contains(path)
+        && let Some((_, _, result)) = cache.entries.lock().expect("cache lock").get(path)
+    {
+        return Ok(result.clone());
+    }
     let stamp = match cache {
         Some(_) => {
             let meta =
@@ -190,6 +240,7 @@ fn parse_file(
         && let Some((m, l, result)) = cache.entries.lock().expect("cache lock").get(path)
         && *m == mtime
         && *l == len
+        && changed.is_none()
     {
         return Ok(result.clone());
     }
@@ -400,10 +451,23 @@ fn swap_in(staging: tempfile::TempDir, output: &Path) -> Result<(), BuildError> 
         });
     }
     if let Some(old) = old {
-        std::fs::remove_dir_all(&old).map_err(io(format!(
+        remove_tree(&old).map_err(io(format!(
             "removing the previous site at {}",
             old.display()
         )))?;
     }
     Ok(())
+}
+
+/// Removes a folder tree, its sub-folders in parallel (a site has thousands of them).
+fn remove_tree(path: &Path) -> std::io::Result<()> {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(path)?.collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|entry| {
+        if entry.file_type()?.is_dir() {
+            remove_tree(&entry.path())
+        } else {
+            std::fs::remove_file(entry.path())
+        }
+    })?;
+    std::fs::remove_dir(path)
 }

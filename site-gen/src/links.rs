@@ -98,6 +98,9 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
 
 /// Resolves `path` against the page URL `from` (which ends in `/`), removing `.` and `..`.
 pub fn resolve(from: &str, path: &str) -> String {
+    if path.starts_with('/') && !path.contains("/.") && !path.contains("//") {
+        return path.to_string();
+    }
     let joined = if path.starts_with('/') {
         path.to_string()
     } else {

@@ -160,6 +160,46 @@ impl Renderer {
         }
     }
 
+    /// The output written at `path` (as [`Renderer::path_of`] gives it), if any.
+    pub fn output_at(&self, path: &str) -> Option<Output> {
+        let site = &self.site;
+        match path {
+            "404.html" => return Some(Output::NotFound),
+            "sitemap.xml" => return Some(Output::Sitemap),
+            "robots.txt" => return Some(Output::Robots),
+            _ => {}
+        }
+        if let Some(dir) = path.strip_suffix("index.html")
+            && (dir.is_empty() || dir.ends_with('/'))
+        {
+            let url = format!("/{dir}");
+            if let Some(&i) = site.by_url.get(&url) {
+                return Some(Output::Entry(i));
+            }
+        }
+        let url = format!("/{path}");
+        let as_alias = path.strip_suffix("index.html").map(|d| format!("/{d}"));
+        if let Some(i) = site
+            .aliases
+            .iter()
+            .position(|a| a.from == url || Some(&a.from) == as_alias.as_ref())
+        {
+            return Some(Output::Alias(i));
+        }
+        if let Some(rel) = path.strip_prefix("static/") {
+            if self.theme.statics.contains_key(rel) {
+                return Some(Output::Static(rel.to_string(), false));
+            }
+            if let Some(s) = self.theme.statics.values().find(|s| s.hashed_url == url) {
+                return Some(Output::Static(s.rel.clone(), true));
+            }
+        }
+        site.files
+            .iter()
+            .position(|f| f.url == url)
+            .map(Output::ContentFile)
+    }
+
     /// The bytes of `output`.
     pub fn render(&self, output: &Output) -> Result<Vec<u8>, Diagnostic> {
         match output {

@@ -113,11 +113,12 @@ impl Site {
         let mut hidden = HashMap::new();
         let mut chosen: Vec<(String, Arc<ParsedPage>)> = Vec::with_capacity(parsed.len());
         for page in parsed {
+            let url = page.url();
             match excluded(&page.meta, options) {
                 Some(reason) => {
-                    hidden.insert(page.url(), reason);
+                    hidden.insert(url, reason);
                 }
-                None => chosen.push((page.url(), page.clone())),
+                None => chosen.push((url, page.clone())),
             }
         }
         if !chosen.iter().any(|(url, p)| url == "/" && p.is_section) {
@@ -203,7 +204,7 @@ impl Site {
             if entries[i].page.is_section {
                 let mut pages = std::mem::take(&mut entries[i].pages);
                 let sort_by = entries[i].page.meta.sort_by;
-                pages.sort_by_cached_key(|&p| sort_key(&entries[p], sort_by));
+                pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
                 entries[i].pages = pages;
             }
         }
@@ -332,18 +333,19 @@ fn implicit_front_page(config: &SiteConfig) -> ParsedPage {
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum SortKey {
-    Weight(i64, String, String),
+    Weight(i64, String, usize),
     /// Newest first: dates are compared reversed, pages without a date last.
-    Date(std::cmp::Reverse<Option<Date>>, String, String),
-    Title(String, String),
+    Date(std::cmp::Reverse<Option<Date>>, String, usize),
+    Title(String, usize),
 }
 
-fn sort_key(e: &Entry, by: SortBy) -> SortKey {
+/// `index` (the entry's place in URL order) breaks ties, so the order is always the same.
+fn sort_key(e: &Entry, index: usize, by: SortBy) -> SortKey {
     let title = danish_collation_key(&e.page.meta.title);
     match by {
-        SortBy::Weight => SortKey::Weight(e.page.meta.weight, title, e.url.clone()),
-        SortBy::Date => SortKey::Date(std::cmp::Reverse(e.page.meta.date), title, e.url.clone()),
-        SortBy::Title => SortKey::Title(title, e.url.clone()),
+        SortBy::Weight => SortKey::Weight(e.page.meta.weight, title, index),
+        SortBy::Date => SortKey::Date(std::cmp::Reverse(e.page.meta.date), title, index),
+        SortBy::Title => SortKey::Title(title, index),
     }
 }
 

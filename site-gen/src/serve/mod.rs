@@ -21,7 +21,7 @@ use serde::Serialize;
 use tokio::sync::watch as channel;
 
 use crate::build::{self, BuildError, PageCache};
-use crate::render::{Output, Renderer};
+use crate::render::Renderer;
 use crate::site::BuildOptions;
 
 const LIVERELOAD_JS: &str = include_str!("livereload.js");
@@ -39,21 +39,14 @@ pub struct Status {
 pub struct Generation {
     pub version: u64,
     pub renderer: Renderer,
-    by_path: HashMap<String, Output>,
     rendered: Mutex<HashMap<String, Arc<Vec<u8>>>>,
 }
 
 impl Generation {
     fn new(renderer: Renderer, version: u64) -> Generation {
-        let by_path = renderer
-            .outputs()
-            .into_iter()
-            .map(|o| (renderer.path_of(&o), o))
-            .collect();
         Generation {
             version,
             renderer,
-            by_path,
             rendered: Mutex::new(HashMap::new()),
         }
     }
@@ -63,8 +56,8 @@ impl Generation {
         if let Some(bytes) = self.rendered.lock().expect("render cache").get(path) {
             return Some(Ok(bytes.clone()));
         }
-        let output = self.by_path.get(path)?;
-        Some(match self.renderer.render(output) {
+        let output = self.renderer.output_at(path)?;
+        Some(match self.renderer.render(&output) {
             Ok(bytes) => {
                 let bytes = Arc::new(bytes);
                 self.rendered
@@ -76,6 +69,10 @@ impl Generation {
             Err(d) => Err(d),
         })
     }
+
+    fn has(&self, path: &str) -> bool {
+        self.renderer.output_at(path).is_some()
+    }
 }
 
 /// The server's shared state.
@@ -85,18 +82,23 @@ pub struct Preview {
     cache: PageCache,
     current: RwLock<Option<Arc<Generation>>>,
     status: channel::Sender<Status>,
+    /// Set while a rebuild runs: the background render of the previous build gives way.
+    rebuilding: std::sync::atomic::AtomicBool,
 }
 
 impl Preview {
     /// Builds the site once; a failed first build still gives a server that shows the errors.
     pub fn new(root: &Path, options: BuildOptions) -> Arc<Preview> {
         let (status, _) = channel::channel(Status::default());
+        // Absolute, so that the paths in file system events match the ones we read.
+        let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
         let preview = Arc::new(Preview {
-            root: root.to_path_buf(),
+            root,
             options,
             cache: PageCache::default(),
             current: RwLock::new(None),
             status,
+            rebuilding: std::sync::atomic::AtomicBool::new(false),
         });
         preview.rebuild();
         preview
@@ -116,8 +118,12 @@ impl Preview {
 
     /// Loads the site again (parsing only the files that changed) and tells the browsers.
     pub fn rebuild(self: &Arc<Self>) {
+        use std::sync::atomic::Ordering;
         let started = Instant::now();
-        match build::load(&self.root, &self.options, Some(&self.cache)) {
+        self.rebuilding.store(true, Ordering::SeqCst);
+        let loaded = build::load(&self.root, &self.options, Some(&self.cache));
+        self.rebuilding.store(false, Ordering::SeqCst);
+        match loaded {
             Ok(renderer) => {
                 let version = self.status.borrow().version + 1;
                 let pages = renderer.site.entries.len();
@@ -132,7 +138,11 @@ impl Preview {
                     started.elapsed().as_millis()
                 );
                 let me = self.clone();
-                std::thread::spawn(move || me.render_everything(&generation));
+                std::thread::spawn(move || {
+                    // Let the browsers fetch the page they show first.
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    me.render_everything(&generation)
+                });
             }
             Err(e) => {
                 let text = match &e {
@@ -149,14 +159,19 @@ impl Preview {
     /// that only show when a page is rendered are reported at once (and the cache is warm).
     fn render_everything(&self, generation: &Generation) {
         use rayon::prelude::*;
-        let paths: Vec<&String> = generation.by_path.keys().collect();
+        let paths: Vec<String> = generation
+            .renderer
+            .outputs()
+            .iter()
+            .map(|o| generation.renderer.path_of(o))
+            .collect();
         let failures: Vec<crate::Diagnostic> = paths
             .par_iter()
             .filter_map(|p| {
                 let still_current = self
                     .current()
                     .is_some_and(|g| g.version == generation.version);
-                if !still_current {
+                if !still_current || self.rebuilding.load(std::sync::atomic::Ordering::Relaxed) {
                     return None;
                 }
                 generation.get(p).and_then(Result::err)
@@ -226,11 +241,7 @@ async fn page(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
             &error.to_string(),
             generation.version,
         ),
-        None if !path.ends_with('/')
-            && generation
-                .by_path
-                .contains_key(&format!("{}/index.html", rel)) =>
-        {
+        None if !path.ends_with('/') && generation.has(&format!("{rel}/index.html")) => {
             let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
             if let Ok(v) = HeaderValue::from_str(&format!("{path}/")) {
                 r.headers_mut().insert(header::LOCATION, v);

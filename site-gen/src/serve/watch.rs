@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::Preview;
@@ -29,17 +30,46 @@ pub fn start(preview: Arc<Preview>) -> notify::Result<notify::RecommendedWatcher
         .name("site-gen-watch".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
-                let mut relevant = is_relevant(&first);
+                let mut batch = vec![first];
                 while let Ok(next) = rx.recv_timeout(SETTLE) {
-                    relevant |= is_relevant(&next);
+                    batch.push(next);
                 }
-                if relevant {
+                if batch.iter().any(is_relevant) {
+                    preview.cache.note_changes(edited_files(&batch));
                     preview.rebuild();
                 }
             }
         })
         .map_err(|e| notify::Error::generic(&e.to_string()))?;
     Ok(watcher)
+}
+
+/// The files whose contents were edited, when that is all that happened (no file created,
+/// removed or renamed); `None` otherwise.
+fn edited_files(batch: &[notify::Result<notify::Event>]) -> Option<Vec<std::path::PathBuf>> {
+    let mut paths = Vec::new();
+    for event in batch {
+        let event = event.as_ref().ok()?;
+        match event.kind {
+            EventKind::Access(_) => continue,
+            EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Metadata(_) | ModifyKind::Any) => {
+                paths.extend(
+                    event
+                        .paths
+                        .iter()
+                        .filter(|p| {
+                            !p.file_name()
+                                .is_some_and(|n| is_ignored(&n.to_string_lossy()))
+                        })
+                        .cloned(),
+                );
+            }
+            _ => return None,
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Some(paths)
 }
 
 fn is_relevant(event: &notify::Result<notify::Event>) -> bool {
