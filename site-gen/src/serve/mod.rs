@@ -112,6 +112,12 @@ impl Preview {
         self.status.borrow().clone()
     }
 
+    /// Tells the preview which files were edited (`None`: anything may have changed), for
+    /// the next [`Preview::rebuild`].
+    pub fn note_changes(&self, edited: Option<Vec<PathBuf>>) {
+        self.cache.note_changes(edited);
+    }
+
     pub fn subscribe(&self) -> channel::Receiver<Status> {
         self.status.subscribe()
     }

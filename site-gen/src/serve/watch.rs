@@ -35,7 +35,7 @@ pub fn start(preview: Arc<Preview>) -> notify::Result<notify::RecommendedWatcher
                     batch.push(next);
                 }
                 if batch.iter().any(is_relevant) {
-                    preview.cache.note_changes(edited_files(&batch));
+                    preview.note_changes(edited_files(&batch));
                     preview.rebuild();
                 }
             }

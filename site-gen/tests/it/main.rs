@@ -5,10 +5,12 @@
 //!   fault), asserting the exact message, `file:line` and hint.
 //! - `build`: `fixtures/ok` built into a temporary folder, and what the output must hold.
 //! - `cli`: the `site-gen` binary's exit codes, messages and subcommands.
+//! - `serve`: the live preview: rebuilds, the last good build, errors, HTTP.
 
 mod build;
 mod cli;
 mod errors;
+mod serve;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

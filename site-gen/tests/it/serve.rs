@@ -1,0 +1,165 @@
+//! The live preview (`site-gen serve`) in-process: rebuilds after edits, keeps the last good
+//! build when an edit breaks the site, reports the errors, and serves pages over HTTP.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::sync::Arc;
+
+use site_gen::serve::{Preview, router};
+
+use crate::{copy_dir, fixture, options};
+
+fn site_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    copy_dir(&fixture("ok"), &root);
+    let root = std::fs::canonicalize(&root).unwrap();
+    (dir, root)
+}
+
+fn page(preview: &Preview, path: &str) -> String {
+    let generation = preview.current().expect("a good build");
+    let bytes = generation.get(path).expect("an output").expect("renders");
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
+    let (_dir, root) = site_copy();
+    let preview = Preview::new(&root, options());
+    assert_eq!(preview.status().version, 1);
+    assert_eq!(preview.status().errors, None);
+    assert!(page(&preview, "a/index.html").contains("Side A"));
+
+    // An edit to a known page, told as such (the incremental path the watcher takes).
+    let a = root.join("content/a.md");
+    replace_in(&a, "title: Side A", "title: Side Alfa");
+    preview.note_changes(Some(vec![a.clone()]));
+    preview.rebuild();
+    assert_eq!(preview.status().version, 2);
+    assert!(page(&preview, "a/index.html").contains("Side Alfa"));
+    // Pages that list it follow: the menu on the front page.
+    assert!(page(&preview, "index.html").contains("Side Alfa"));
+
+    // A broken edit: errors with file and line, and the last good build stays.
+    replace_in(&a, "weight: 1", "weight: 1\ncolour: blue");
+    preview.note_changes(Some(vec![a.clone()]));
+    preview.rebuild();
+    let status = preview.status();
+    assert_eq!(status.version, 2, "a failed rebuild is not a new version");
+    let errors = status.errors.expect("the errors are reported");
+    assert!(
+        errors.contains("content/a.md:5: error: unknown front matter key `colour`"),
+        "{errors}"
+    );
+    assert!(page(&preview, "a/index.html").contains("Side Alfa"));
+
+    // Fixing it recovers without a restart.
+    replace_in(&a, "colour: blue\n", "");
+    replace_in(&a, "title: Side Alfa", "title: Side Beta");
+    preview.note_changes(Some(vec![a.clone()]));
+    preview.rebuild();
+    assert_eq!(
+        preview.status(),
+        site_gen::serve::Status {
+            version: 3,
+            errors: None
+        }
+    );
+    assert!(page(&preview, "a/index.html").contains("Side Beta"));
+}
+
+#[test]
+fn new_files_and_template_errors_are_seen() {
+    let (_dir, root) = site_copy();
+    let preview = Preview::new(&root, options());
+
+    // A new page in a section: the file list is read again and the section lists it.
+    std::fs::write(
+        root.join("content/kurser/vinter-2019.md"),
+        "---\ntitle: Vinter 2019\ndate: 2019-02-01\n---\nTekst.\n",
+    )
+    .unwrap();
+    preview.note_changes(None);
+    preview.rebuild();
+    assert!(page(&preview, "kurser/index.html").contains("Vinter 2019"));
+
+    // A template syntax error names the template and line.
+    let page_html = root.join("templates/page.html");
+    let good = std::fs::read_to_string(&page_html).unwrap();
+    std::fs::write(&page_html, format!("{good}\n{{% if %}}\n")).unwrap();
+    preview.note_changes(None);
+    preview.rebuild();
+    let errors = preview.status().errors.expect("template error reported");
+    assert!(errors.contains("templates/page.html:"), "{errors}");
+    std::fs::write(&page_html, good).unwrap();
+    preview.note_changes(None);
+    preview.rebuild();
+    assert_eq!(preview.status().errors, None);
+}
+
+fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn http_pages_redirects_404_and_the_reload_script() {
+    let (_dir, root) = site_copy();
+    let preview = Preview::new(&root, options());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move { axum::serve(listener, router(Arc::clone(&preview))).await });
+
+    let (status, head, body) = get(addr, "/a/");
+    assert_eq!(status, 200);
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: text/html; charset=utf-8"),
+        "{head}"
+    );
+    assert!(
+        body.contains("<script src=\"/__livereload.js\" data-version=\"1\"></script></body>"),
+        "{body}"
+    );
+
+    let (status, head, _) = get(addr, "/a");
+    assert_eq!(status, 301);
+    assert!(head.to_lowercase().contains("location: /a/"), "{head}");
+
+    let (status, _, body) = get(addr, "/findes-ikke/");
+    assert_eq!(status, 404);
+    assert!(body.contains("__livereload.js"));
+
+    let (status, head, body) = get(addr, "/__livereload.js");
+    assert_eq!(status, 200);
+    assert!(head.contains("text/javascript"));
+    assert!(body.contains("new EventSource(\"/__livereload\")"));
+
+    let (status, _, body) = get(addr, "/sitemap.xml");
+    assert_eq!(status, 200);
+    assert!(body.contains("<loc>https://example.dk/a/</loc>"), "{body}");
+}
