@@ -46,9 +46,7 @@ done
 say "the gate itself fails on a broken site"
 node site-gen/tests/browser/selftest.mjs
 
-if [ -f site-gen/tests/browser/serve-test.mjs ]; then
-  say "live preview in Chromium"
-  SITE_GEN_BIN="$site_gen" node site-gen/tests/browser/serve-test.mjs
-fi
+say "live preview in Chromium: edit, break, fix"
+node site-gen/tests/browser/serve-test.mjs --bin "$site_gen"
 
 say "all tests and gates passed"

@@ -1,0 +1,450 @@
+#!/usr/bin/env node
+// End-to-end test of the live preview (`site-gen serve`) in headless Chromium.
+//
+//   node serve-test.mjs [--bin PATH_TO_SITE_GEN] [--chromium PATH]
+//
+// Copies the repository's content/ and templates/ into a fresh temp dir, starts the debug
+// binary (`serve --root TMP --port P --date 2019-03-01`) and, with a tab open on
+// /landsdaekkende-konferencer/, edits the files under TMP:
+//   1. the server starts and prints "Serving the site at ..."
+//   2. the page opens and shows its h1
+//   3. a new `title:` reloads the open tab by itself (prints the ms from write to new h1)
+//   4. an unknown front matter key shows #site-gen-overlay with file:line and the message,
+//      while the last good build stays served (in the tab and to a fresh fetch)
+//   5. fixing the file (and a third title) removes the overlay and shows the new h1
+//   6. a broken templates/page.html shows the overlay naming it; restoring it removes it
+//   7. the front page's navigation links the page under its third title
+// Ends with one line `N passed, M failed`; exit 1 on any failure. The binary defaults to
+// target/debug/site-gen of this workspace (CARGO_TARGET_DIR is honoured); build it first with
+// `cargo build -p site-gen`.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO = path.resolve(HERE, '..', '..', '..');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const OVERALL_TIMEOUT_MS = 120_000;
+const START_TIMEOUT_MS = 30_000;
+const CHANGE_TIMEOUT_MS = 5_000; // a saved change must be visible in the open tab within this
+const PAGE_PATH = '/landsdaekkende-konferencer/';
+const PAGE_FILE = path.join('content', 'landsdaekkende-konferencer.md');
+const TEMPLATE_FILE = path.join('templates', 'page.html');
+
+function usage(msg) {
+  if (msg) console.error(`serve-test: ${msg}`);
+  console.error('usage: node serve-test.mjs [--bin PATH_TO_SITE_GEN] [--chromium PATH]');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const targetDir = process.env.CARGO_TARGET_DIR
+    ? path.resolve(REPO, process.env.CARGO_TARGET_DIR)
+    : path.join(REPO, 'target');
+  const opts = { bin: path.join(targetDir, 'debug', 'site-gen'), chromium: '/usr/bin/chromium' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
+    if (a === '--bin') opts.bin = path.resolve(next());
+    else if (a === '--chromium') opts.chromium = next();
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  if (!fs.existsSync(opts.bin)) usage(`no site-gen binary at ${opts.bin} (run cargo build -p site-gen)`);
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function collapse(s) {
+  return String(s ?? '').replace(/\s+/g, ' ').trim();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Calls `probe` every `interval` ms until it returns a truthy value (returned) or `timeoutMs`
+// passes (returns the last value). Exceptions count as "not yet" (e.g. during a navigation).
+async function pollUntil(probe, timeoutMs, interval = 10) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch {
+      last = undefined;
+    }
+    if (Date.now() >= deadline) return last;
+    await sleep(interval);
+  }
+}
+
+// The text of the page's h1, or null while there is none (or the page is navigating).
+async function h1Text(page) {
+  try {
+    const h1 = page.locator('h1');
+    if ((await h1.count()) !== 1 || !(await h1.isVisible())) return null;
+    return collapse(await h1.textContent({ timeout: 500 }));
+  } catch {
+    return null;
+  }
+}
+
+async function overlayText(page) {
+  try {
+    const o = page.locator('#site-gen-overlay');
+    if ((await o.count()) === 0 || !(await o.isVisible())) return null;
+    return (await o.textContent({ timeout: 500 })) ?? '';
+  } catch {
+    return null;
+  }
+}
+
+// Reads the title (first `title:` line) of a content file's front matter.
+function titleOf(file) {
+  const m = /^title:\s*"?(.*?)"?\s*$/m.exec(fs.readFileSync(file, 'utf8'));
+  return m ? m[1] : null;
+}
+
+function setTitle(text, title) {
+  if (!/^title:.*$/m.test(text)) throw new Error('no title: line in the front matter');
+  return text.replace(/^title:.*$/m, `title: "${title}"`);
+}
+
+// Adds `line` as the last line of the front matter (before the closing `---`).
+function addFrontMatterLine(text, line) {
+  const m = /^---\r?\n[\s\S]*?\r?\n(?=---\r?\n)/.exec(text);
+  if (!m) throw new Error('no front matter block');
+  return text.slice(0, m[0].length) + line + '\n' + text.slice(m[0].length);
+}
+
+// ---------------------------------------------------------------------------------------------
+// State and clean-up
+
+const state = {
+  tmp: null,
+  server: null,
+  serverExited: null,
+  stderr: '',
+  browser: null,
+  results: [],
+  cleaned: false,
+};
+
+function record(step, name, problems, info = '') {
+  state.results.push({ step, ok: problems.length === 0 });
+  const label = `${step}. ${name}`;
+  if (problems.length === 0) console.log(`ok ${label}${info ? ` (${info})` : ''}`);
+  else console.log(`FAIL ${label}: ${problems.join(' | ')}`);
+}
+
+async function stopServer() {
+  const child = state.server;
+  state.server = null;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  try {
+    child.kill('SIGINT'); // the server's Ctrl-C handler
+  } catch {
+    /* gone */
+  }
+  const graceful = await Promise.race([exited.then(() => true), sleep(2_000).then(() => false)]);
+  if (!graceful) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+    await Promise.race([exited, sleep(2_000)]);
+  }
+}
+
+async function cleanup() {
+  if (state.cleaned) return;
+  state.cleaned = true;
+  if (state.browser) {
+    const b = state.browser;
+    state.browser = null;
+    await Promise.race([b.close().catch(() => {}), sleep(10_000)]);
+  }
+  await stopServer();
+  if (state.tmp) {
+    try {
+      fs.rmSync(state.tmp, { recursive: true, force: true });
+    } catch (err) {
+      console.log(`warning: could not remove ${state.tmp}: ${err.message}`);
+    }
+    state.tmp = null;
+  }
+}
+
+function serverLog(lines = 15) {
+  const all = state.stderr.trimEnd().split('\n');
+  return all.slice(-lines).map((l) => `  server: ${l}`).join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test
+
+async function main(opts) {
+  const STEPS = 7;
+  const stamp = Date.now().toString(36);
+  const title2 = `Konferencer for hele landet ${stamp}`;
+  const title3 = `Årlige landskonferencer ${stamp}`;
+
+  // 1. Temp copy, free port, server up.
+  state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'site-gen-serve-test-'));
+  fs.cpSync(path.join(REPO, 'content'), path.join(state.tmp, 'content'), { recursive: true });
+  fs.cpSync(path.join(REPO, 'templates'), path.join(state.tmp, 'templates'), { recursive: true });
+  const pageFile = path.join(state.tmp, PAGE_FILE);
+  const templateFile = path.join(state.tmp, TEMPLATE_FILE);
+  const originalPage = fs.readFileSync(pageFile, 'utf8');
+  const originalTemplate = fs.readFileSync(templateFile, 'utf8');
+  const title1 = titleOf(pageFile);
+
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  {
+    const problems = [];
+    const started = Date.now();
+    const child = spawn(opts.bin, ['serve', '--root', state.tmp, '--port', String(port), '--date', '2019-03-01'], {
+      cwd: state.tmp,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    state.server = child;
+    state.serverExited = new Promise((r) => child.once('exit', (code, sig) => r(sig || code)));
+    child.stderr.setEncoding('utf8');
+    const ready = new Promise((resolve) => {
+      child.stderr.on('data', (d) => {
+        state.stderr += d;
+        if (/Serving the site at http:\/\//.test(state.stderr)) resolve('ready');
+      });
+      child.once('error', (err) => resolve(`could not start ${opts.bin}: ${err.message}`));
+      state.serverExited.then((c) => resolve(`the server exited (${c}) before it was ready`));
+    });
+    const r = await Promise.race([ready, sleep(START_TIMEOUT_MS).then(() => `no "Serving" line within ${START_TIMEOUT_MS / 1000} s`)]);
+    if (r !== 'ready') problems.push(r);
+    record(1, 'server starts', problems, `${Date.now() - started} ms, port ${port}`);
+    if (problems.length) {
+      console.log(serverLog());
+      return { failedEarly: STEPS - 1 };
+    }
+  }
+
+  const { chromium } = await import('playwright-core');
+  state.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const context = await state.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const scriptErrors = [];
+  page.on('pageerror', (err) => scriptErrors.push(collapse(err.message).slice(0, 200)));
+  let manualNavigations = 0; // we never call goto/reload on `page` after step 2
+  let sseConnections = 0; // responses to the tab's EventSource requests
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname === '/__livereload' && r.status() === 200) sseConnections++;
+  });
+
+  // A marker in the tab's JavaScript realm: it survives DOM changes but not a reload.
+  const setMarker = () => page.evaluate(() => (window.__serveTestMarker = true));
+  const hasMarker = () => page.evaluate(() => window.__serveTestMarker === true).catch(() => null);
+
+  // 2. Open the page.
+  {
+    const problems = [];
+    const resp = await page.goto(origin + PAGE_PATH, { waitUntil: 'load', timeout: 30_000 });
+    manualNavigations++;
+    if (!resp || resp.status() !== 200) problems.push(`HTTP ${resp ? resp.status() : 'no response'}`);
+    const h1 = await pollUntil(() => h1Text(page), 5_000);
+    if (h1 !== title1) problems.push(`h1 is ${JSON.stringify(h1)}, want ${JSON.stringify(title1)}`);
+    const hasScript = await page.locator('script[src="/__livereload.js"][data-version]').count();
+    if (hasScript !== 1) problems.push(`${hasScript} live-reload script tags, want 1`);
+    // Let the EventSource connect before the first change.
+    if (!(await pollUntil(() => sseConnections > 0, 5_000))) problems.push('the page did not connect to /__livereload');
+    record(2, 'page opens', problems, `h1 "${h1}"`);
+  }
+
+  // 3. A new title reloads the open tab.
+  let writeToVisibleMs = null;
+  {
+    const problems = [];
+    await setMarker();
+    const t0 = performance.now();
+    fs.writeFileSync(pageFile, setTitle(originalPage, title2));
+    const seen = await pollUntil(async () => ((await h1Text(page)) === title2 ? true : false), CHANGE_TIMEOUT_MS);
+    if (seen) {
+      writeToVisibleMs = Math.round(performance.now() - t0);
+      if ((await hasMarker()) !== false) problems.push('the h1 changed but the tab did not reload');
+    } else {
+      problems.push(`h1 still ${JSON.stringify(await h1Text(page))} ${CHANGE_TIMEOUT_MS} ms after the write, want ${JSON.stringify(title2)}`);
+    }
+    const o = await overlayText(page);
+    if (o !== null) problems.push(`unexpected overlay: ${collapse(o).slice(0, 200)}`);
+    record(3, 'title change reloads the tab', problems, seen ? `write to visible ${writeToVisibleMs} ms` : '');
+    if (seen) console.log(`write-to-visible: ${writeToVisibleMs} ms`);
+  }
+
+  // 4. An unknown front matter key: overlay, last good build stays.
+  {
+    const problems = [];
+    await setMarker();
+    fs.writeFileSync(pageFile, addFrontMatterLine(setTitle(originalPage, title2), 'colour: blue'));
+    const want = ['content/landsdaekkende-konferencer.md:', 'unknown front matter key'];
+    const text = await pollUntil(async () => {
+      const t = await overlayText(page);
+      return t !== null && want.every((w) => t.includes(w)) ? t : null;
+    }, CHANGE_TIMEOUT_MS);
+    if (!text) {
+      const t = await overlayText(page);
+      problems.push(t === null ? `no visible #site-gen-overlay within ${CHANGE_TIMEOUT_MS} ms` : `overlay text lacks ${JSON.stringify(want)}: ${collapse(t).slice(0, 300)}`);
+    } else {
+      const role = await page.locator('#site-gen-overlay').getAttribute('role');
+      if (role !== 'alert') problems.push(`overlay role=${JSON.stringify(role)}, want "alert"`);
+    }
+    const h1 = await h1Text(page);
+    if (h1 !== title2) problems.push(`h1 under the overlay is ${JSON.stringify(h1)}, want the last good ${JSON.stringify(title2)}`);
+    if ((await hasMarker()) !== true) problems.push('the tab reloaded although the build failed');
+    const r = await fetch(origin + PAGE_PATH, { cache: 'no-store' });
+    const body = await r.text();
+    if (r.status !== 200) problems.push(`fresh fetch: HTTP ${r.status}, want 200`);
+    if (!body.includes(`<h1>${title2}</h1>`)) problems.push(`fresh fetch does not contain <h1>${title2}</h1>`);
+    const line = text ? collapse(text.split('\n').find((l) => l.includes('unknown front matter key')) ?? '') : '';
+    record(4, 'bad front matter shows the overlay, last good build served', problems, line.slice(0, 160));
+  }
+
+  // 5. Fix the file with a third title: overlay gone, new h1, no manual reload.
+  {
+    const problems = [];
+    const t0 = performance.now();
+    fs.writeFileSync(pageFile, setTitle(originalPage, title3));
+    const ok = await pollUntil(async () => (await h1Text(page)) === title3 && (await overlayText(page)) === null, CHANGE_TIMEOUT_MS);
+    if (!ok) {
+      const o = await overlayText(page);
+      if (o !== null) problems.push(`overlay still shown: ${collapse(o).slice(0, 200)}`);
+      const h1 = await h1Text(page);
+      if (h1 !== title3) problems.push(`h1 is ${JSON.stringify(h1)}, want ${JSON.stringify(title3)}`);
+    }
+    record(5, 'fixing the file removes the overlay and shows the new title', problems, ok ? `${Math.round(performance.now() - t0)} ms` : '');
+  }
+
+  // 6. A broken template, then restored.
+  {
+    const problems = [];
+    await setMarker();
+    fs.writeFileSync(templateFile, originalTemplate + '\n{% if %}\n');
+    const text = await pollUntil(async () => {
+      const t = await overlayText(page);
+      return t !== null && t.includes('templates/page.html') ? t : null;
+    }, CHANGE_TIMEOUT_MS);
+    if (!text) {
+      const t = await overlayText(page);
+      problems.push(t === null ? `no visible #site-gen-overlay within ${CHANGE_TIMEOUT_MS} ms` : `overlay does not name templates/page.html: ${collapse(t).slice(0, 300)}`);
+    }
+    const h1 = await h1Text(page);
+    if (h1 !== title3) problems.push(`h1 under the overlay is ${JSON.stringify(h1)}, want the last good ${JSON.stringify(title3)}`);
+    fs.writeFileSync(templateFile, originalTemplate);
+    const gone = await pollUntil(async () => (await overlayText(page)) === null && (await h1Text(page)) === title3, CHANGE_TIMEOUT_MS);
+    if (!gone) {
+      const o = await overlayText(page);
+      problems.push(o !== null ? `overlay still shown after restoring the template: ${collapse(o).slice(0, 200)}` : `h1 is ${JSON.stringify(await h1Text(page))} after restoring, want ${JSON.stringify(title3)}`);
+    }
+    const line = text ? collapse(text.split('\n').find((l) => l.includes('templates/page.html')) ?? '') : '';
+    record(6, 'broken template shows the overlay, restoring removes it', problems, line.slice(0, 160));
+  }
+
+  // 7. The front page's navigation uses the page's new title.
+  {
+    const problems = [];
+    const front = await context.newPage();
+    try {
+      const resp = await front.goto(origin + '/', { waitUntil: 'load', timeout: 30_000 });
+      if (!resp || resp.status() !== 200) problems.push(`/: HTTP ${resp ? resp.status() : 'no response'}`);
+      const navLinks = await front
+        .locator(`nav.main-nav a[href="${PAGE_PATH}"]`)
+        .allTextContents()
+        .then((a) => a.map(collapse));
+      if (!navLinks.includes(title3)) problems.push(`main navigation links ${PAGE_PATH} as ${JSON.stringify(navLinks)}, want ${JSON.stringify(title3)}`);
+      if (navLinks.includes(title1) || navLinks.includes(title2)) problems.push('main navigation still shows an old title');
+    } finally {
+      await front.close().catch(() => {});
+    }
+    record(7, 'front page navigation shows the new title', problems);
+  }
+
+  if (manualNavigations !== 1) console.log(`note: ${manualNavigations} manual navigations`);
+  if (scriptErrors.length) console.log(`note: uncaught script errors in the tab: ${scriptErrors.join(' | ')}`);
+  if (state.results.some((r) => !r.ok)) console.log(serverLog(30));
+  return { failedEarly: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+function summary(extraFailed = 0) {
+  const passed = state.results.filter((r) => r.ok).length;
+  const failed = state.results.length - passed + extraFailed;
+  return { passed, failed };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+let exiting = false;
+
+async function abort(why, code) {
+  if (exiting) return;
+  exiting = true;
+  console.log(`FAIL serve-test: ${why}`);
+  if (state.stderr) console.log(serverLog());
+  await cleanup();
+  const { passed, failed } = summary(Math.max(7 - state.results.length, 1));
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(code);
+}
+
+const overall = setTimeout(() => abort(`overall timeout after ${OVERALL_TIMEOUT_MS / 1000} s`, 1), OVERALL_TIMEOUT_MS);
+process.on('SIGINT', () => abort('interrupted', 130));
+process.on('SIGTERM', () => abort('terminated', 143));
+
+let extra = 0;
+try {
+  const r = await main(opts);
+  extra = r.failedEarly;
+} catch (err) {
+  if (!exiting) {
+    console.log(`FAIL serve-test: ${err && err.stack ? err.stack : err}`);
+    if (state.stderr) console.log(serverLog());
+  }
+  extra = Math.max(7 - state.results.length, 1);
+} finally {
+  if (!exiting) {
+    clearTimeout(overall);
+    await cleanup();
+  }
+}
+if (!exiting) {
+  const { passed, failed } = summary(extra);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : 0);
+}
