@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use rayon::prelude::*;
 
 use crate::config::SiteConfig;
-use crate::content::{self, ParsedPage};
+use crate::content::{self, ParsedPage, slash_path};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::links::{self, Targets};
 use crate::render::{self, Output, Renderer};
@@ -166,7 +166,7 @@ pub fn load(
             Ok(page) => pages.push(page),
             Err(e) => {
                 errors.extend(e);
-                let rel = slash(path.strip_prefix(&content_dir).unwrap_or(path));
+                let rel = slash_path(path.strip_prefix(&content_dir).unwrap_or(path));
                 failed.insert(content::url_for(&rel, None));
             }
         }
@@ -176,7 +176,12 @@ pub fn load(
     let files: Vec<(String, PathBuf)> = sources
         .files
         .iter()
-        .map(|p| (slash(p.strip_prefix(&content_dir).unwrap_or(p)), p.clone()))
+        .map(|p| {
+            (
+                slash_path(p.strip_prefix(&content_dir).unwrap_or(p)),
+                p.clone(),
+            )
+        })
         .collect();
     let (site, assembly_errors) = Site::assemble_all(config, &pages, &files, options, failed);
     errors.extend(assembly_errors);
@@ -245,7 +250,7 @@ fn parse_file(
         return Ok(result.clone());
     }
     let text = std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
-    let rel = slash(path.strip_prefix(content_dir).unwrap_or(path));
+    let rel = slash_path(path.strip_prefix(content_dir).unwrap_or(path));
     let result = ParsedPage::parse(&display_path(root, path), &rel, &text, taken_ids).map(Arc::new);
     if let (Some(cache), Some((mtime, len))) = (cache, stamp) {
         cache
@@ -255,13 +260,6 @@ fn parse_file(
             .insert(path.to_path_buf(), (mtime, len, result.clone()));
     }
     Ok(result)
-}
-
-fn slash(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 enum RenderFailure {

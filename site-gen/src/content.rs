@@ -52,6 +52,14 @@ pub fn discover(content_dir: &Path) -> std::io::Result<Sources> {
     Ok(sources)
 }
 
+/// A relative path with `/` separators on every platform (`kurser/a.md`).
+pub fn slash_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Hidden files and editors' backup and swap files.
 pub fn is_ignored(name: &str) -> bool {
     name.starts_with('.') || name.ends_with('~') || name.ends_with(".swp") || name.starts_with('#')

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tera::{Error as TeraError, ErrorKind, Kwargs, State, Tera};
 
+use crate::content::slash_path;
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_col, suggest};
 use crate::links::{self, Targets};
@@ -189,13 +190,6 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h & 0xff_ffff_ffff
-}
-
-fn slash_path(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// A Tera with our functions and filters, and no templates yet.
