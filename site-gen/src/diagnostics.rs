@@ -144,7 +144,10 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        // Close in absolute and in relative terms: `/d/` is not a misspelling of `/a/`.
+        .filter(|(d, c)| {
+            *d <= 2.max(c.len() / 3) && *d * 10 <= 3 * word.chars().count().max(c.chars().count())
+        })
         .min()
         .map(|(_, c)| c)
 }
@@ -167,6 +170,11 @@ mod tests {
         assert_eq!(suggest("titel", keys), Some("title"));
         assert_eq!(suggest("descripton", keys), Some("description"));
         assert_eq!(suggest("colour", keys), None);
+        assert_eq!(suggest("/d/", ["/a/", "/b/"]), None);
+        assert_eq!(
+            suggest("/kurser/efterar/", ["/kurser/efteraar/"]),
+            Some("/kurser/efteraar/")
+        );
     }
 
     #[test]

@@ -239,8 +239,14 @@ fn base_tera(site: &Arc<Site>, targets: &Arc<Targets>, theme: &Theme) -> Tera {
 
     tera.register_filter(
         "date",
-        |value: &str, kwargs: Kwargs, _: &State| -> Result<String, TeraError> {
-            let date = dates::parse_iso(value).map_err(TeraError::message)?;
+        |value: &tera::Value, kwargs: Kwargs, _: &State| -> Result<String, TeraError> {
+            let text = value.as_str().ok_or_else(|| {
+                TeraError::message(format!(
+                    "the date filter got {} instead of a date: guard it with `{{% if ... %}}` when the date is optional",
+                    if value.is_none() || value.is_undefined() { "nothing".to_string() } else { value.name().to_string() }
+                ))
+            })?;
+            let date = dates::parse_iso(text).map_err(TeraError::message)?;
             match kwargs.get::<&str>("format")?.unwrap_or("long") {
                 "long" => Ok(dates::long_da(date)),
                 "short" => Ok(dates::short_da(date)),
@@ -298,6 +304,8 @@ pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnosti
     };
     if let Some(w) = while_rendering {
         d = d.hint(w);
+    } else if d.message.contains("Unexpected end of input") {
+        d = d.hint("a tag is not closed: check that every `{% if %}`, `{% for %}` and `{% block %}` has its `{% endif %}`, `{% endfor %}` or `{% endblock %}`, and every `{{` its `}}`");
     }
     d
 }

@@ -306,3 +306,34 @@ fn a_broken_page_is_reported_once_not_again_by_links_and_the_menu() {
         )]
     );
 }
+
+#[test]
+fn date_filter_on_a_missing_date_says_what_to_do() {
+    // `b.md` and `c.md` have no `date`; `a.md` has one and renders.
+    let found = problems("date_on_none");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (place, message, hint) = &found[0];
+    assert_eq!(place, "templates/page.html:11:19");
+    assert!(
+        message.contains("the date filter got nothing instead of a date"),
+        "{message}"
+    );
+    assert!(message.contains("{% if ... %}"), "{message}");
+    assert_eq!(
+        hint.as_deref(),
+        Some("while rendering content/b.md and 1 other page")
+    );
+}
+
+#[test]
+fn an_unclosed_tag_gets_a_hint() {
+    let found = problems("unclosed_tag");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (place, message, hint) = &found[0];
+    assert!(place.starts_with("templates/page.html:"), "{place}");
+    assert!(message.contains("Unexpected end of input"), "{message}");
+    assert!(
+        hint.as_deref().unwrap_or("").contains("`{% endif %}`"),
+        "{hint:?}"
+    );
+}

@@ -17,17 +17,51 @@ use std::path::{Path, PathBuf};
 
 use site_gen::{BuildOptions, dates};
 
+/// A fixture site, ready to build. Fault fixtures hold only the files in which they differ
+/// from `fixtures/minimal`; they are laid over a temporary copy of it.
+pub struct Fixture {
+    root: PathBuf,
+    _copy: Option<tempfile::TempDir>,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl AsRef<Path> for Fixture {
+    fn as_ref(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Fixture {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.root.as_os_str()
+    }
+}
+
 /// The fixture site `name` under `tests/it/fixtures/`.
-pub fn fixture(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/fixtures")
-        .join(name);
-    assert!(
-        path.join("content").is_dir(),
-        "no fixture {}",
-        path.display()
-    );
-    path
+pub fn fixture(name: &str) -> Fixture {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures");
+    let path = fixtures.join(name);
+    assert!(path.is_dir(), "no fixture {}", path.display());
+    if name == "ok" || name == "minimal" {
+        return Fixture {
+            root: path,
+            _copy: None,
+        };
+    }
+    let copy = tempfile::tempdir().unwrap();
+    let root = copy.path().join(name);
+    copy_dir(&fixtures.join("minimal"), &root);
+    copy_dir(&path, &root);
+    Fixture {
+        root,
+        _copy: Some(copy),
+    }
 }
 
 /// Build options for a fixed day, so that `publish_date` and friends do not depend on today.
@@ -73,7 +107,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Copies the folder `from` to `to` (which must not exist yet).
+/// Copies the folder `from` into `to`, replacing files that are there already.
 pub fn copy_dir(from: &Path, to: &Path) {
     for (rel, bytes) in read_tree(from) {
         let path = to.join(rel);
