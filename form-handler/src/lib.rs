@@ -1,4 +1,21 @@
-//! The application forms of the programme: definitions, validation and storage.
+//! form-handler: the programme's application forms.
 //!
-//! This crate is filled by the forms issues; for now it only reserves its place in the
-//! workspace so that `site-gen` and the infrastructure can refer to it.
+//! The form model is pure Rust with no AWS types: form definitions are loaded and checked
+//! ([`definition`]), posted bodies are parsed into typed values ([`values`],
+//! [`submission`]), application rounds follow Danish working days ([`holidays`],
+//! [`rounds`]), and applicants get reference numbers ([`reference`]). site-gen renders the
+//! forms into the pages with this same crate ([`render`]), built without the `aws` feature.
+//!
+//! [`diagnostics`] and [`yaml`] are shared with site-gen: editors' errors look the same
+//! whether they are in a page or in a form definition.
+
+pub mod definition;
+pub mod diagnostics;
+pub mod yaml;
+
+/// The name of the hidden field that people never fill in and bots often do.
+pub const HONEYPOT: &str = "website";
+pub mod forms;
+pub mod kommuner;
+pub mod submission;
+pub mod values;

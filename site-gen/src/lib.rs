@@ -10,7 +10,6 @@ pub mod build;
 pub mod config;
 pub mod content;
 pub mod dates;
-pub mod diagnostics;
 pub mod frontmatter;
 pub mod links;
 pub mod markdown;
@@ -20,8 +19,8 @@ pub mod serve;
 pub mod site;
 pub mod slug;
 pub mod templates;
-pub mod yaml;
 
 pub use build::{BuildError, BuildReport, build, check};
 pub use diagnostics::{Diagnostic, Diagnostics};
+pub use form_handler::{diagnostics, yaml};
 pub use site::BuildOptions;

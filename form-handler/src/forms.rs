@@ -1,0 +1,277 @@
+//! All the site's forms: `content/forms/*.yaml` and `content/data/kommuner.yaml`, loaded
+//! and checked together.
+
+use std::path::{Path, PathBuf};
+
+use crate::definition::{self, FormDef};
+use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::kommuner::Kommuner;
+
+/// The site's forms and the data they use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Forms {
+    pub forms: Vec<FormDef>,
+    pub kommuner: Kommuner,
+}
+
+/// Why the forms could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    #[error("reading {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Forms {
+    /// Reads the forms under `root/content` (paths in errors are relative to `root`).
+    /// A site without `content/forms/` has no forms.
+    pub fn load(root: &Path) -> Result<Forms, LoadError> {
+        let dir = root.join("content/forms");
+        let data = root.join("content/data/kommuner.yaml");
+        let read = |p: &Path| {
+            std::fs::read_to_string(p).map_err(|source| LoadError::Io {
+                path: p.to_path_buf(),
+                source,
+            })
+        };
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => return Err(LoadError::Io { path: dir, source }),
+        };
+        files.sort();
+        let mut sources = Vec::with_capacity(files.len());
+        for f in &files {
+            sources.push((display_path(root, f), read(f)?));
+        }
+        let kommuner = if data.exists() {
+            Some((display_path(root, &data), read(&data)?))
+        } else {
+            None
+        };
+        Forms::parse(
+            &sources,
+            kommuner.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+        )
+        .map_err(LoadError::Invalid)
+    }
+
+    /// Parses form definitions `(path, text)` and the kommune data.
+    pub fn parse(
+        forms: &[(PathBuf, String)],
+        kommuner: Option<(&Path, &str)>,
+    ) -> Result<Forms, Diagnostics> {
+        let mut errors = Diagnostics::new();
+        let mut out = Forms::default();
+        for (path, text) in forms {
+            let id = path
+                .file_stem()
+                .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+            match definition::parse(path, &id, text) {
+                Ok(f) => out.forms.push(f),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let uses_kommuner = out
+            .forms
+            .iter()
+            .flat_map(|f| &f.fields)
+            .any(|f| matches!(f.kind, definition::FieldKind::Kommune));
+        match kommuner {
+            Some((path, text)) => match Kommuner::parse(path, text) {
+                Ok(k) => out.kommuner = k,
+                Err(e) => errors.extend(e),
+            },
+            None if uses_kommuner => errors.push(
+                Diagnostic::new(
+                    "content/data/kommuner.yaml",
+                    0,
+                    "a form has a kommune field, but the kommune list is missing",
+                )
+                .hint("restore content/data/kommuner.yaml"),
+            ),
+            None => {}
+        }
+        errors.into_result(out)
+    }
+
+    pub fn get(&self, id: &str) -> Option<&FormDef> {
+        self.forms.iter().find(|f| f.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::{ErrorKind, Field, FieldKind, Requirement};
+    use crate::submission::{RawForm, Submission};
+
+    fn site_forms() -> Forms {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        Forms::load(&root).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_site_has_both_forms_and_all_kommuner() {
+        let forms = site_forms();
+        let ids: Vec<&str> = forms.forms.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["etaarigt-forloeb", "minivejledning"]);
+        assert_eq!(forms.kommuner.kommuner.len(), 98);
+        assert_eq!(forms.kommuner.regions.len(), 5);
+        let per_region = |code| {
+            forms
+                .kommuner
+                .kommuner
+                .iter()
+                .filter(|k| k.region == code)
+                .count()
+        };
+        assert_eq!(
+            [1081, 1082, 1083, 1084, 1085].map(per_region),
+            [11, 19, 22, 29, 17]
+        );
+        assert_eq!(forms.kommuner.by_code("101").unwrap().name, "København");
+        assert_eq!(forms.kommuner.by_code("851").unwrap().name, "Aalborg");
+        let mini = forms.get("minivejledning").unwrap();
+        assert_eq!(
+            mini.rounds.final_deadline.map(|d| d.to_string()),
+            Some("2019-08-30".into())
+        );
+    }
+
+    /// A value that passes `field`'s checks.
+    fn valid(field: &Field, forms: &Forms) -> String {
+        match &field.kind {
+            FieldKind::Text { min_length, .. } | FieldKind::Textarea { min_length, .. } => "Tekst "
+                .repeat(min_length.unwrap_or(1) / 6 + 1)
+                .trim()
+                .to_string(),
+            FieldKind::Email { .. } => "anne@example.dk".into(),
+            FieldKind::Tel => "22 33 44 55".into(),
+            FieldKind::Number { min, .. } => min.unwrap_or(1).max(1).to_string(),
+            FieldKind::Select { options } | FieldKind::Radio { options } => {
+                options[0].value.clone()
+            }
+            FieldKind::Checkbox => "on".into(),
+            FieldKind::Cvr => "10103940".into(),
+            FieldKind::Postcode => "8000".into(),
+            FieldKind::Kommune => forms.kommuner.kommuners_first_code(),
+        }
+    }
+
+    /// A value that gives `field` the error `kind`.
+    fn invalid(field: &Field, kind: ErrorKind) -> String {
+        match (kind, &field.kind) {
+            (ErrorKind::Required, _) => String::new(),
+            (ErrorKind::TooShort, _) => "a".into(),
+            (ErrorKind::TooLong, k) => "a".repeat(k.max_chars().unwrap() + 1),
+            (ErrorKind::Format, FieldKind::Email { .. }) => "anne.example.dk".into(),
+            (ErrorKind::Format, FieldKind::Tel) => "2233 44".into(),
+            (ErrorKind::Format, FieldKind::Number { .. }) => "tre".into(),
+            (ErrorKind::Format, FieldKind::Cvr) => "1234".into(),
+            (ErrorKind::Format, FieldKind::Postcode) => "80000".into(),
+            (ErrorKind::Checksum, _) => "10103941".into(),
+            (ErrorKind::TooSmall, FieldKind::Number { min: Some(m), .. }) => (m - 1).to_string(),
+            (ErrorKind::TooLarge, FieldKind::Number { max: Some(m), .. }) => (m + 1).to_string(),
+            (ErrorKind::Unknown, FieldKind::Postcode) => "0100".into(),
+            (ErrorKind::Unknown, _) => "findes-ikke".into(),
+            (k, f) => panic!("no invalid input for {k:?} on {f:?}"),
+        }
+    }
+
+    /// Every message of every field, produced by the validator from a post that is valid
+    /// except for that one field; and the whole table, kept in `tests/messages.txt`.
+    #[test]
+    fn every_message_of_every_field_is_what_the_validator_says() {
+        let forms = site_forms();
+        let mut table = String::new();
+        for form in &forms.forms {
+            let base: Vec<(String, String)> = form
+                .fields
+                .iter()
+                .map(|f| (f.id.clone(), valid(f, &forms)))
+                .collect();
+            let ok = Submission::from_raw(form, &forms.kommuner, &RawForm(base.clone()));
+            assert!(ok.is_ok(), "{}: the valid post fails: {ok:?}", form.id);
+            for field in &form.fields {
+                for (&kind, message) in &field.messages {
+                    assert!(
+                        !message.to_lowercase().contains("påkrævet"),
+                        "{}.{}: generic message",
+                        form.id,
+                        field.id
+                    );
+                    let mut post = base.clone();
+                    if let Requirement::RequiredWhen {
+                        field: other,
+                        values,
+                    } = &field.requirement
+                    {
+                        post.iter_mut().find(|(k, _)| k == other).unwrap().1 = values[0].clone();
+                    }
+                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = invalid(field, kind);
+                    let errors = match Submission::from_raw(form, &forms.kommuner, &RawForm(post)) {
+                        Err(Ok((_, errors))) => errors,
+                        other => panic!(
+                            "{}.{} {kind:?}: expected a field error, got {other:?}",
+                            form.id, field.id
+                        ),
+                    };
+                    assert_eq!(
+                        errors.len(),
+                        1,
+                        "{}.{} {kind:?}: {errors:?}",
+                        form.id,
+                        field.id
+                    );
+                    assert_eq!(
+                        (
+                            errors[0].field.as_str(),
+                            errors[0].code,
+                            errors[0].message.as_str()
+                        ),
+                        (field.id.as_str(), kind, message.as_str())
+                    );
+                    table.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
+                        form.id,
+                        field.id,
+                        kind.as_str(),
+                        message
+                    ));
+                }
+            }
+        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/messages.txt");
+        if std::env::var_os("UPDATE_MESSAGES").is_some() {
+            std::fs::write(&path, &table).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            table, expected,
+            "the message table changed: review it and run with UPDATE_MESSAGES=1 to accept"
+        );
+    }
+
+    #[test]
+    fn a_broken_form_file_is_reported_with_its_line() {
+        let forms = vec![(PathBuf::from("content/forms/x.yaml"), "id: x\ntitle: X\nversion: 1\nprivacy_notice: /p/\nprivacy_notice_version: \"1\"\nretention_days: 1\nrounds: { rule: every-tuesday }\nfields: []\n".to_string())];
+        let errs = Forms::parse(&forms, None).unwrap_err();
+        let got: Vec<String> = errs
+            .iter()
+            .map(|d| format!("{}: {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            ["content/forms/x.yaml:7: unknown round rule `every-tuesday`"]
+        );
+    }
+}
