@@ -211,6 +211,15 @@ pub struct FormDef {
     pub fields: Vec<Field>,
 }
 
+impl RoundsDef {
+    pub fn rule(&self) -> crate::rounds::RoundRule {
+        crate::rounds::RoundRule {
+            opens: self.opens,
+            final_deadline: self.final_deadline,
+        }
+    }
+}
+
 impl FormDef {
     pub fn field(&self, id: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.id == id)
@@ -290,6 +299,7 @@ const AUTOCOMPLETE: &[&str] = &[
     "organization",
     "organization-title",
     "street-address",
+    "address-line1",
     "postal-code",
     "address-level2",
     "off",
@@ -597,6 +607,17 @@ fn check_field(f: &RawField, path: &Path, line: usize) -> Result<Field, Vec<Diag
         err(
             format!("unknown autocomplete token `{a}` in `{}`", f.id),
             Some(format!("use one of: {}", AUTOCOMPLETE.join(", "))),
+        );
+    }
+    if f.autocomplete.as_deref() == Some("street-address")
+        && !matches!(kind, FieldKind::Textarea { .. })
+    {
+        err(
+            format!(
+                "`street-address` is only allowed on a textarea, not on the {} field `{}`",
+                f.kind, f.id
+            ),
+            Some("use `address-line1` for a one-line address".into()),
         );
     }
     let requirement = match (&f.required_when, f.required) {

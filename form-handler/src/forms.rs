@@ -261,6 +261,91 @@ mod tests {
         );
     }
 
+    /// Posts and the errors the validator gives for them, kept in
+    /// `tests/validation-cases.json`: the browser script is tested against the same file, so
+    /// the two validators agree on every case.
+    #[test]
+    fn validation_cases_are_what_the_validator_says() {
+        let forms = site_forms();
+        let mut cases = Vec::new();
+        for form in &forms.forms {
+            let base: Vec<(String, String)> = form
+                .fields
+                .iter()
+                .map(|f| (f.id.clone(), valid(f, &forms)))
+                .collect();
+            let mut posts: Vec<(String, Vec<(String, String)>)> =
+                vec![("valid".into(), base.clone())];
+            posts.push((
+                "empty".into(),
+                form.fields
+                    .iter()
+                    .map(|f| (f.id.clone(), String::new()))
+                    .collect(),
+            ));
+            for field in &form.fields {
+                for &kind in field.messages.keys() {
+                    let mut post = base.clone();
+                    if let Requirement::RequiredWhen {
+                        field: other,
+                        values,
+                    } = &field.requirement
+                    {
+                        post.iter_mut().find(|(k, _)| k == other).unwrap().1 = values[0].clone();
+                    }
+                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = invalid(field, kind);
+                    posts.push((format!("{} {}", field.id, kind.as_str()), post));
+                }
+                let odd: &[&str] = match field.kind {
+                    FieldKind::Tel => &[
+                        "+45 22 33 44 55",
+                        "0045-22334455",
+                        "12345678",
+                        "2233445",
+                        " 22334455 ",
+                    ],
+                    FieldKind::Email { .. } => &[
+                        "Anne@Kommune.DK",
+                        "ø@æblehaven.dk",
+                        "a@b",
+                        "a b@c.dk",
+                        "a..b@c.dk",
+                    ],
+                    FieldKind::Cvr => &["1010 3940", "DK10103940", "01010394", "10103941"],
+                    FieldKind::Number { .. } => &["1.200", "-1", "12,5", " 7 ", "0"],
+                    FieldKind::Postcode => &["0800", "0799", "9999", "800"],
+                    FieldKind::Text { .. } | FieldKind::Textarea { .. } => &["   ", "Cafe\u{301}"],
+                    _ => &[],
+                };
+                for v in odd {
+                    let mut post = base.clone();
+                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = v.to_string();
+                    posts.push((format!("{} = {v:?}", field.id), post));
+                }
+            }
+            for (name, post) in posts {
+                let errors: Vec<serde_json::Value> = match Submission::from_raw(form, &forms.kommuner, &RawForm(post.clone())) {
+                    Ok(_) => vec![],
+                    Err(Ok((_, errors))) => errors.iter().map(|e| serde_json::json!({"field": e.field, "code": e.code, "message": e.message})).collect(),
+                    Err(Err(e)) => panic!("{name}: {e}"),
+                };
+                let post: serde_json::Map<String, serde_json::Value> =
+                    post.into_iter().map(|(k, v)| (k, v.into())).collect();
+                cases.push(serde_json::json!({"form": form.id, "name": name, "post": post, "errors": errors}));
+            }
+        }
+        let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation-cases.json");
+        if std::env::var_os("UPDATE_MESSAGES").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text == expected,
+            "the validation cases changed: review them and run with UPDATE_MESSAGES=1 to accept"
+        );
+    }
+
     #[test]
     fn a_broken_form_file_is_reported_with_its_line() {
         let forms = vec![(PathBuf::from("content/forms/x.yaml"), "id: x\ntitle: X\nversion: 1\nprivacy_notice: /p/\nprivacy_notice_version: \"1\"\nretention_days: 1\nrounds: { rule: every-tuesday }\nfields: []\n".to_string())];

@@ -16,6 +16,10 @@ pub mod yaml;
 /// The name of the hidden field that people never fill in and bots often do.
 pub const HONEYPOT: &str = "website";
 pub mod forms;
+pub mod holidays;
 pub mod kommuner;
+pub mod reference;
+pub mod render;
+pub mod rounds;
 pub mod submission;
 pub mod values;

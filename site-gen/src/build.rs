@@ -8,6 +8,8 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use form_handler::forms::{Forms, LoadError as FormsError};
+
 use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, slash_path};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
@@ -205,6 +207,21 @@ pub fn load(
     errors.extend(theme.check_links(&site, &targets));
     errors.extend(render::check_templates_exist(&site, &theme));
 
+    let forms = match Forms::load(root) {
+        Ok(forms) => forms,
+        Err(FormsError::Invalid(d)) => {
+            errors.extend(d);
+            Forms::default()
+        }
+        Err(FormsError::Io { path, source }) => {
+            return Err(BuildError::Io {
+                context: format!("reading {}", path.display()),
+                source,
+            });
+        }
+    };
+    errors.extend(check_forms(&site, &targets, &forms));
+
     let targets = Arc::new(targets);
     let tera = theme
         .compile(site.clone(), targets)
@@ -213,7 +230,7 @@ pub fn load(
     let Some(tera) = tera.filter(|_| errors.is_empty()) else {
         return Err(errors.into_result(()).unwrap_err().into());
     };
-    Ok(Renderer::new(site, theme, tera))
+    Ok(Renderer::new(site, theme, tera, Arc::new(forms)))
 }
 
 fn parse_file(
@@ -260,6 +277,40 @@ fn parse_file(
             .insert(path.to_path_buf(), (mtime, len, result.clone()));
     }
     Ok(result)
+}
+
+/// Every `[formular: ID]` names a form, and every form's privacy notice is a page.
+fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for e in &site.entries {
+        for (id, line) in &e.page.body.forms {
+            if forms.get(id).is_none() {
+                let ids: Vec<&str> = forms.forms.iter().map(|f| f.id.as_str()).collect();
+                let hint = match crate::diagnostics::suggest(id, ids.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if ids.is_empty() => format!(
+                        "this site has no forms yet: add content/forms/{id}.yaml (see docs/forms.md)"
+                    ),
+                    None => format!("the forms are: {} (in content/forms/)", ids.join(", ")),
+                };
+                out.push(
+                    Diagnostic::new(&e.page.source, *line, format!("there is no form `{id}`"))
+                        .hint(hint),
+                );
+            }
+        }
+    }
+    for form in &forms.forms {
+        if let Err(b) = links::check(site, targets, "/", &form.privacy_notice) {
+            let path = std::path::PathBuf::from(format!("content/forms/{}.yaml", form.id));
+            out.push(Diagnostic::new(
+                path,
+                0,
+                format!("privacy_notice: {}", b.message),
+            ));
+        }
+    }
+    out
 }
 
 enum RenderFailure {

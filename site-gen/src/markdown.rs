@@ -38,6 +38,8 @@ pub struct Rendered {
     pub ids: Vec<String>,
     pub links: Vec<LinkRef>,
     pub word_count: usize,
+    /// Forms placed with `[formular: ID]`: the id and the line in the file.
+    pub forms: Vec<(String, usize)>,
 }
 
 fn options() -> Options {
@@ -64,6 +66,11 @@ pub fn render(
     for (line, message, hint) in folds.errors {
         errors.push(Diagnostic::new(path, body_line + line - 1, message).hint(hint));
     }
+    out.forms = folds
+        .forms
+        .iter()
+        .map(|(id, line)| (id.clone(), body_line + line - 1))
+        .collect();
     let source: &str = &folds.source;
     let locate = |offset: usize| -> (usize, usize) {
         let (line, column) = line_col(source, offset);
@@ -288,17 +295,32 @@ fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
 
 struct Folds<'a> {
     source: Cow<'a, str>,
+    /// Form directives found, by line within the body.
+    forms: Vec<(String, usize)>,
     /// Offsets in `source` of newlines that are not in the file.
     inserted: Vec<usize>,
     /// (line within the body, message, hint)
     errors: Vec<(usize, String, &'static str)>,
 }
 
-/// Rewrites `::: Titel` ... `:::` lines (outside code blocks) into `<details>` HTML blocks.
+/// The placeholder a `[formular: ID]` line becomes; the renderer puts the form there.
+pub fn form_placeholder(id: &str) -> String {
+    format!("<!--site-gen:form:{id}-->")
+}
+
+/// `[formular: minivejledning]` -> `minivejledning`.
+fn form_directive(line: &str) -> Option<&str> {
+    let inner = line.trim().strip_prefix("[formular:")?.strip_suffix(']')?;
+    Some(inner.trim())
+}
+
+/// Rewrites `::: Titel` ... `:::` lines (outside code blocks) into `<details>` HTML blocks,
+/// and `[formular: ID]` lines into form placeholders.
 fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
-    if !body.contains(":::") {
+    if !body.contains(":::") && !body.contains("[formular:") {
         return Folds {
             source: Cow::Borrowed(body),
+            forms: Vec::new(),
             inserted: Vec::new(),
             errors: Vec::new(),
         };
@@ -306,6 +328,7 @@ fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
     let mut source = String::with_capacity(body.len() + 256);
     let mut inserted = Vec::new();
     let mut errors = Vec::new();
+    let mut forms = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut fence: Option<(u8, usize)> = None;
     for (i, line) in body.split_inclusive('\n').enumerate() {
@@ -325,29 +348,19 @@ fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
                 _ => {}
             }
         }
+        let form = fence.is_none().then(|| form_directive(text)).flatten();
         let marker = fence.is_none().then(|| text.strip_prefix(":::")).flatten();
-        let Some(rest) = marker else {
+        let replacement = if let Some(id) = form {
+            forms.push((id.to_string(), line_no));
+            Some(format!("\n{}\n\n", form_placeholder(id)))
+        } else if let Some(rest) = marker {
+            fold_html(rest.trim(), line_no, ids, &mut open, &mut errors)
+        } else {
             source.push_str(line);
             continue;
         };
-        let title = rest.trim();
-        let replacement = if title.is_empty() {
-            if open.pop().is_none() {
-                errors.push((
-                    line_no,
-                    "`:::` closes a collapsible section that was never opened".to_string(),
-                    "open one with `::: Title` on its own line, or remove this line",
-                ));
-                continue;
-            }
-            "\n</details>\n\n".to_string()
-        } else {
-            open.push(line_no);
-            let id = ids.allocate(title);
-            let mut html = format!("\n<details class=\"fold\" id=\"{id}\">\n<summary>");
-            escape_html(&mut html, title);
-            html.push_str("</summary>\n\n");
-            html
+        let Some(replacement) = replacement else {
+            continue;
         };
         let start = source.len();
         let newlines: Vec<usize> = memchr::memchr_iter(b'\n', replacement.as_bytes())
@@ -365,8 +378,40 @@ fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
     }
     Folds {
         source: Cow::Owned(source),
+        forms,
         inserted,
         errors,
+    }
+}
+
+/// The HTML for a `:::` line: opening a fold (`::: Titel`) or closing one (`:::`).
+fn fold_html(
+    title: &str,
+    line_no: usize,
+    ids: &mut IdAllocator,
+    open: &mut Vec<usize>,
+    errors: &mut Vec<(usize, String, &'static str)>,
+) -> Option<String> {
+    {
+        let replacement = if title.is_empty() {
+            if open.pop().is_none() {
+                errors.push((
+                    line_no,
+                    "`:::` closes a collapsible section that was never opened".to_string(),
+                    "open one with `::: Title` on its own line, or remove this line",
+                ));
+                return None;
+            }
+            "\n</details>\n\n".to_string()
+        } else {
+            open.push(line_no);
+            let id = ids.allocate(title);
+            let mut html = format!("\n<details class=\"fold\" id=\"{id}\">\n<summary>");
+            escape_html(&mut html, title);
+            html.push_str("</summary>\n\n");
+            html
+        };
+        Some(replacement)
     }
 }
 
@@ -448,6 +493,20 @@ mod tests {
             .map(|l| (l.target.as_str(), l.line))
             .collect();
         assert_eq!(got, [("/a/", 8), ("/b/", 17)]);
+    }
+
+    #[test]
+    fn form_directives_become_placeholders_with_their_lines() {
+        let r = md("Tekst.\n\n[formular: minivejledning]\n\nMere [tekst](/a/).\n");
+        assert_eq!(r.forms, [("minivejledning".to_string(), 7)]);
+        assert!(
+            r.html.contains("<!--site-gen:form:minivejledning-->"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.links[0].line, 9);
+        let r = md("```\n[formular: x]\n```\n");
+        assert!(r.forms.is_empty());
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use form_handler::forms::Forms;
+use form_handler::render::{Availability, form_section};
+
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::markdown::TocEntry;
@@ -57,6 +60,8 @@ struct PageContext<'a> {
     url: &'a str,
     permalink: String,
     content: &'a str,
+    /// Ids of the forms on the page (templates load the form script when there are any).
+    forms: Vec<&'a str>,
     toc: &'a [TocEntry],
     reading_time: usize,
     word_count: usize,
@@ -85,12 +90,26 @@ struct SubsectionSummary<'a> {
 pub struct Renderer {
     pub site: Arc<Site>,
     pub theme: Arc<Theme>,
+    pub forms: Arc<Forms>,
     tera: Tera,
     site_value: Value,
+    /// Each form as it stands on the build date, by id.
+    form_html: std::collections::HashMap<String, String>,
 }
 
 impl Renderer {
-    pub fn new(site: Arc<Site>, theme: Arc<Theme>, tera: Tera) -> Renderer {
+    pub fn new(site: Arc<Site>, theme: Arc<Theme>, tera: Tera, forms: Arc<Forms>) -> Renderer {
+        let form_html = forms
+            .forms
+            .iter()
+            .map(|f| {
+                let availability = Availability::on(f, site.options.date);
+                (
+                    f.id.clone(),
+                    form_section(f, &forms.kommuner, availability, &Default::default(), &[]),
+                )
+            })
+            .collect();
         let c = &site.config;
         let nav = c
             .nav
@@ -115,8 +134,10 @@ impl Renderer {
         Renderer {
             site,
             theme,
+            forms,
             tera,
             site_value,
+            form_html,
         }
     }
 
@@ -253,6 +274,13 @@ impl Renderer {
         let e = &site.entries[i];
         let m = e.meta();
         let mut ctx = self.base_context(&e.url);
+        let mut content = std::borrow::Cow::Borrowed(e.page.body.html.as_str());
+        for (id, _) in &e.page.body.forms {
+            let html = self.form_html.get(id).map_or("", String::as_str);
+            content = std::borrow::Cow::Owned(
+                content.replace(&crate::markdown::form_placeholder(id), html),
+            );
+        }
         let page = PageContext {
             title: &m.title,
             description: m.description.as_deref(),
@@ -260,7 +288,14 @@ impl Renderer {
             updated: m.updated.map(dates::iso),
             url: &e.url,
             permalink: site.config.permalink(&e.url),
-            content: &e.page.body.html,
+            content: &content,
+            forms: e
+                .page
+                .body
+                .forms
+                .iter()
+                .map(|(id, _)| id.as_str())
+                .collect(),
             toc: &e.page.body.toc,
             reading_time: e.page.body.word_count.div_ceil(200).max(1),
             word_count: e.page.body.word_count,

@@ -337,3 +337,15 @@ fn an_unclosed_tag_gets_a_hint() {
         "{hint:?}"
     );
 }
+
+#[test]
+fn a_form_directive_naming_no_form() {
+    assert_one(
+        "unknown_form",
+        "content/c.md:8",
+        "there is no form `minivejledning`",
+        Some(
+            "this site has no forms yet: add content/forms/minivejledning.yaml (see docs/forms.md)",
+        ),
+    );
+}
