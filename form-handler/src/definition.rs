@@ -459,16 +459,7 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
 }
 
 fn parse_date(text: &str) -> Option<Date> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    Date::new(
-        text[0..4].parse().ok()?,
-        text[5..7].parse().ok()?,
-        text[8..10].parse().ok()?,
-    )
-    .ok()
+    crate::dates::parse_iso(text).ok()
 }
 
 fn check_field(f: &RawField, path: &Path, line: usize) -> Result<Field, Vec<Diagnostic>> {

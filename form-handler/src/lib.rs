@@ -6,9 +6,10 @@
 //! [`rounds`]), and applicants get reference numbers ([`reference`]). site-gen renders the
 //! forms into the pages with this same crate ([`render`]), built without the `aws` feature.
 //!
-//! [`diagnostics`] and [`yaml`] are shared with site-gen: editors' errors look the same
+//! [`dates`], [`diagnostics`] and [`yaml`] are shared with site-gen: editors' errors look the same
 //! whether they are in a page or in a form definition.
 
+pub mod dates;
 pub mod definition;
 pub mod diagnostics;
 pub mod yaml;

@@ -43,33 +43,9 @@ impl Availability {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
-];
-const MONTHS: [&str; 12] = [
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-];
-
 /// "fredag den 30. august 2019"
 pub fn long_date(d: Date) -> String {
-    let weekday = WEEKDAYS[d.weekday().to_monday_zero_offset() as usize];
-    format!(
-        "{weekday} den {}. {} {}",
-        d.day(),
-        MONTHS[(d.month() - 1) as usize],
-        d.year()
-    )
+    crate::dates::weekday_long_da(d)
 }
 
 fn time(d: Date, text: &str) -> String {

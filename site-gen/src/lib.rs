@@ -9,7 +9,6 @@
 pub mod build;
 pub mod config;
 pub mod content;
-pub mod dates;
 pub mod frontmatter;
 pub mod links;
 pub mod markdown;
@@ -22,5 +21,5 @@ pub mod templates;
 
 pub use build::{BuildError, BuildReport, build, check};
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use form_handler::{diagnostics, yaml};
+pub use form_handler::{dates, diagnostics, yaml};
 pub use site::BuildOptions;

@@ -443,18 +443,4 @@ pub fn check_templates_exist(site: &Site, theme: &Theme) -> Diagnostics {
     out
 }
 
-/// Minimal escaping for text and attribute values in generated HTML and XML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use form_handler::render::escape;

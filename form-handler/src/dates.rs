@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 
-const MONTHS: [&str; 12] = [
+pub const MONTHS: [&str; 12] = [
     "januar",
     "februar",
     "marts",
@@ -56,6 +56,15 @@ pub fn long_da(date: Date) -> String {
         MONTHS[(date.month() - 1) as usize],
         date.year()
     )
+}
+
+/// "fredag den 30. august 2019"
+pub fn weekday_long_da(date: Date) -> String {
+    const WEEKDAYS: [&str; 7] = [
+        "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+    ];
+    let weekday = WEEKDAYS[date.weekday().to_monday_zero_offset() as usize];
+    format!("{weekday} den {}", long_da(date))
 }
 
 /// `06/04 2017`, as "Sidst opdateret" lines on Danish public sites show it.
