@@ -43,6 +43,9 @@ for date in 2019-03-01 today; do
   node site-gen/tests/browser/gate.mjs --dir "$out" --screenshots "$screens/$date"
 done
 
+say "application forms in Chromium: same errors as the Rust validator, summary, focus, sending"
+node site-gen/tests/browser/form-test.mjs --dir "$target_dir/site-2019-03-01" --today-dir "$target_dir/site-today"
+
 say "the gate itself fails on a broken site"
 node site-gen/tests/browser/selftest.mjs
 

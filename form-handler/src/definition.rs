@@ -143,7 +143,7 @@ impl FieldKind {
             FieldKind::Text { max_length, .. }
             | FieldKind::Textarea { max_length, .. }
             | FieldKind::Email { max_length } => Some(*max_length),
-            FieldKind::Cvr => Some(11),
+            FieldKind::Cvr => Some(14),
             FieldKind::Tel => Some(20),
             FieldKind::Postcode => Some(4),
             FieldKind::Number { .. } => Some(12),

@@ -103,6 +103,21 @@ impl Forms {
         errors.into_result(out)
     }
 
+    /// The forms built into this binary (from `content/` when it was compiled).
+    pub fn embedded() -> Result<Forms, Diagnostics> {
+        mod embedded {
+            include!(concat!(env!("OUT_DIR"), "/embedded_forms.rs"));
+        }
+        let sources: Vec<(PathBuf, String)> = embedded::FORMS
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
+        Forms::parse(
+            &sources,
+            embedded::KOMMUNER.map(|t| (Path::new("content/data/kommuner.yaml"), t)),
+        )
+    }
+
     pub fn get(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
     }
@@ -117,6 +132,11 @@ mod tests {
     fn site_forms() -> Forms {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         Forms::load(&root).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_embedded_forms_are_the_site_forms() {
+        assert_eq!(Forms::embedded().unwrap(), site_forms());
     }
 
     #[test]
@@ -311,16 +331,49 @@ mod tests {
                         "a b@c.dk",
                         "a..b@c.dk",
                     ],
-                    FieldKind::Cvr => &["1010 3940", "DK10103940", "01010394", "10103941"],
+                    FieldKind::Cvr => &[
+                        "1010 3940",
+                        "DK10103940",
+                        "dk 1010\u{a0}3940",
+                        "01010394",
+                        "10103941",
+                        "12345674",
+                        "12345675",
+                    ],
                     FieldKind::Number { .. } => &["1.200", "-1", "12,5", " 7 ", "0"],
                     FieldKind::Postcode => &["0800", "0799", "9999", "800"],
                     FieldKind::Text { .. } | FieldKind::Textarea { .. } => &["   ", "Cafe\u{301}"],
                     _ => &[],
                 };
-                for v in odd {
+                // NFC decides the length: `max_length` decomposed é's fit only once composed;
+                // CRLF counts as one character.
+                let composed: Vec<String> = match &field.kind {
+                    FieldKind::Text { max_length, .. } | FieldKind::Textarea { max_length, .. } => {
+                        vec![
+                            "e\u{301}".repeat(*max_length),
+                            format!(
+                                "{}\r\n{}",
+                                "a".repeat(max_length / 2),
+                                "b".repeat(max_length - max_length / 2 - 1)
+                            ),
+                        ]
+                    }
+                    _ => vec![],
+                };
+                let odd: Vec<String> = odd.iter().map(|s| s.to_string()).chain(composed).collect();
+                for v in &odd {
                     let mut post = base.clone();
                     post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = v.to_string();
-                    posts.push((format!("{} = {v:?}", field.id), post));
+                    let shown: String = if v.chars().count() > 40 {
+                        format!(
+                            "{}… ({} chars)",
+                            v.chars().take(12).collect::<String>(),
+                            v.chars().count()
+                        )
+                    } else {
+                        v.clone()
+                    };
+                    posts.push((format!("{} = {shown:?}", field.id), post));
                 }
             }
             for (name, post) in posts {

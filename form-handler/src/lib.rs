@@ -16,11 +16,19 @@ pub mod yaml;
 
 /// The name of the hidden field that people never fill in and bots often do.
 pub const HONEYPOT: &str = "website";
+#[cfg(feature = "server")]
+pub mod export;
 pub mod forms;
 pub mod holidays;
+#[cfg(feature = "server")]
+pub mod http;
 pub mod kommuner;
+#[cfg(feature = "server")]
+pub mod pages;
 pub mod reference;
 pub mod render;
 pub mod rounds;
+#[cfg(feature = "server")]
+pub mod store;
 pub mod submission;
 pub mod values;

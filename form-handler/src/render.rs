@@ -79,7 +79,8 @@ pub fn input_id(form: &FormDef, field: &Field) -> String {
     format!("f-{}-{}", form.id, field.id)
 }
 
-/// The form as it stands on a page: the form itself when open, else a message.
+/// The form as it stands on a page: a section with the form's title and, when open, the
+/// form itself, else a message.
 pub fn form_section(
     form: &FormDef,
     kommuner: &Kommuner,
@@ -87,18 +88,28 @@ pub fn form_section(
     entered: &Entered,
     errors: &[FieldError],
 ) -> String {
-    let mut html = String::with_capacity(16 * 1024);
     let heading_id = format!("form-{}-title", form.id);
-    let _ = writeln!(
-        html,
-        "<section class=\"application\" aria-labelledby=\"{heading_id}\">\n<h2 id=\"{heading_id}\">{}</h2>",
-        escape(&form.title)
-    );
+    format!(
+        "<section class=\"application\" aria-labelledby=\"{heading_id}\">\n<h2 id=\"{heading_id}\">{}</h2>\n{}</section>\n",
+        escape(&form.title),
+        form_body(form, kommuner, availability, entered, errors)
+    )
+}
+
+/// The deadline line and the form (or the closed message), without a heading.
+pub fn form_body(
+    form: &FormDef,
+    kommuner: &Kommuner,
+    availability: Availability,
+    entered: &Entered,
+    errors: &[FieldError],
+) -> String {
+    let mut html = String::with_capacity(16 * 1024);
     match availability {
         Availability::Ended { final_deadline } => {
             let _ = writeln!(
                 html,
-                "<div class=\"form-closed\">\n<p>Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.</p>\n</div>\n</section>",
+                "<div class=\"form-closed\">\n<p>Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.</p>\n</div>",
                 time(final_deadline, &long_date(final_deadline))
             );
             return html;
@@ -106,7 +117,7 @@ pub fn form_section(
         Availability::NotYetOpen { opens } => {
             let _ = writeln!(
                 html,
-                "<div class=\"form-closed\">\n<p>Der kan søges fra {}.</p>\n</div>\n</section>",
+                "<div class=\"form-closed\">\n<p>Der kan søges fra {}.</p>\n</div>",
                 time(opens, &long_date(opens))
             );
             return html;
@@ -159,7 +170,7 @@ pub fn form_section(
     );
     let _ = writeln!(
         html,
-        "<script type=\"application/json\" class=\"form-rules\">{}</script>\n</section>",
+        "<script type=\"application/json\" class=\"form-rules\">{}</script>",
         rules_json(form, kommuner)
     );
     html

@@ -201,7 +201,9 @@ pub fn entered(form: &FormDef, raw: &RawForm) -> Result<Entered, BodyError> {
         if form.field(name).is_none() {
             return Err(BodyError::UnknownField(name.clone()));
         }
-        let clean: String = value.trim().nfc().collect();
+        // Browsers post textarea line breaks as CRLF; count them as one character, as the
+        // browser's own `maxlength` does.
+        let clean: String = value.replace("\r\n", "\n").trim().nfc().collect();
         if out.insert(name.clone(), clean).is_some() {
             return Err(BodyError::Repeated(name.clone()));
         }

@@ -91,8 +91,15 @@ impl Cvr {
     const WEIGHTS: [u32; 8] = [2, 7, 6, 5, 4, 3, 2, 1];
 
     pub fn parse(text: &str) -> Result<Cvr, ErrorKind> {
-        let digits: String = text.chars().filter(|c| *c != ' ').collect();
-        let digits = digits.strip_prefix("DK").unwrap_or(&digits);
+        let digits: String = text
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '\u{a0}'))
+            .collect();
+        let digits = digits
+            .strip_prefix("DK")
+            .or_else(|| digits.strip_prefix("dk"))
+            .or_else(|| digits.strip_prefix("Dk"))
+            .unwrap_or(&digits);
         if digits.len() != 8
             || !digits.bytes().all(|b| b.is_ascii_digit())
             || digits.starts_with('0')
@@ -286,6 +293,8 @@ mod tests {
         // Real CVR numbers: Socialstyrelsen 26144698? not asserted; these satisfy the check.
         assert!(Cvr::parse("10103940").is_ok());
         assert_eq!(Cvr::parse("DK 1010 3940").unwrap().as_str(), "10103940");
+        assert_eq!(Cvr::parse("dk1010\u{a0}3940").unwrap().as_str(), "10103940");
+        assert_eq!(Cvr::parse("12345674").unwrap().as_str(), "12345674");
         assert_eq!(Cvr::parse("10103941"), Err(ErrorKind::Checksum));
         assert_eq!(Cvr::parse("1010394"), Err(ErrorKind::Format));
         assert_eq!(Cvr::parse("01010394"), Err(ErrorKind::Format));

@@ -1,0 +1,582 @@
+//! The HTTP contract of the form handler, one axum router for AWS Lambda and the local
+//! server: `POST /api/applications/{form}` and the receipt page
+//! `GET /api/applications/{form}/kvittering/{reference}`. Every answer is Danish, as HTML
+//! or JSON as the client asks, and no 2xx is ever given for an application not stored.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::forms::Forms;
+use crate::pages;
+use crate::reference::Reference;
+use crate::rounds::Closed;
+use crate::store::{NewApplication, Store, Stored};
+use crate::submission::{BodyError, RawForm, Submission};
+
+/// Bodies above this are refused before they are read.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What time it is for the handler: the real time, or (local previews and tests only) a
+/// fixed day with the real time of day.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    Real,
+    OnDay(jiff::civil::Date),
+}
+
+impl Clock {
+    pub fn now(self) -> Timestamp {
+        let now = Timestamp::now();
+        match self {
+            Clock::Real => now,
+            Clock::OnDay(date) => {
+                let tz = crate::rounds::copenhagen();
+                let time = now.to_zoned(tz.clone()).time();
+                date.to_datetime(time)
+                    .to_zoned(tz.clone())
+                    .map(|z| z.timestamp())
+                    .unwrap_or(now)
+            }
+        }
+    }
+}
+
+/// A per-client limit on posts: `per_minute` with bursts of as many.
+pub struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Ok` to go ahead, or `Err(seconds to wait)`.
+    fn check(&self, client: &str) -> Result<(), u64> {
+        let capacity = f64::from(self.per_minute.max(1));
+        let per_second = capacity / 60.0;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().map_err(|_| 1u64)?;
+        if buckets.len() > 10_000 {
+            buckets.retain(|_, (_, t)| now.duration_since(*t) < Duration::from_secs(120));
+        }
+        let (tokens, last) = buckets.entry(client.to_string()).or_insert((capacity, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * per_second).min(capacity);
+        *last = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / per_second).ceil() as u64)
+        }
+    }
+}
+
+/// Everything a request needs; built once at start.
+pub struct AppState {
+    pub forms: Forms,
+    pub store: Store,
+    pub clock: Clock,
+    pub limiter: RateLimiter,
+    /// The site's origin (`https://example.dk`), when the API is reached under another host
+    /// name (CloudFront in front of API Gateway). Without it, `Origin` must match `Host`.
+    pub site_origin: Option<String>,
+}
+
+/// The routes of the handler.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route(
+            "/api/applications/{form}",
+            post(submit).fallback(method_not_allowed_post),
+        )
+        .route(
+            "/api/applications/{form}/kvittering/{reference}",
+            get(receipt).fallback(method_not_allowed_get),
+        )
+        .with_state(state)
+}
+
+/// The answer's format: JSON when the body is JSON or the client asks for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Html,
+    Json,
+}
+
+fn format_of(headers: &HeaderMap) -> Format {
+    let has = |name: header::HeaderName, needle: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().contains(needle))
+    };
+    if has(header::CONTENT_TYPE, "application/json") || has(header::ACCEPT, "application/json") {
+        Format::Json
+    } else {
+        Format::Html
+    }
+}
+
+/// An answer that is not a success: status, a machine code and a Danish message.
+fn problem(format: Format, status: StatusCode, code: &str, message: &str) -> Response {
+    let mut response = match format {
+        Format::Json => {
+            let body = serde_json::json!({ "error": code, "message": message });
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        Format::Html => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            pages::message_page(status.as_u16(), message),
+        )
+            .into_response(),
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn with_retry_after(mut r: Response, seconds: u64) -> Response {
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    r
+}
+
+async fn method_not_allowed_post(headers: HeaderMap) -> Response {
+    let mut r = problem(
+        format_of(&headers),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Ansøgninger sendes med POST fra ansøgningsskemaet.",
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
+}
+
+async fn method_not_allowed_get(headers: HeaderMap) -> Response {
+    let mut r = problem(
+        format_of(&headers),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Kvitteringen kan kun vises.",
+    );
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    r
+}
+
+/// The client for rate limiting: the first `X-Forwarded-For` address (set by CloudFront
+/// and API Gateway), else a shared bucket.
+fn client_key(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_string())
+        .unwrap_or_else(|| "local".to_string())
+}
+
+/// Refuses posts from other sites: `Sec-Fetch-Site` must be same-origin (or absent), and
+/// `Origin`, when sent, must be the site.
+fn same_origin(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    if origin == "null" {
+        return false;
+    }
+    match site_origin {
+        Some(allowed) => origin.trim_end_matches('/') == allowed.trim_end_matches('/'),
+        None => {
+            let host = headers
+                .get("x-forwarded-host")
+                .or_else(|| headers.get(header::HOST))
+                .and_then(|v| v.to_str().ok());
+            let origin_host = origin.split_once("://").map(|(_, h)| h);
+            host.is_some() && origin_host == host
+        }
+    }
+}
+
+/// The idempotency key: the client's `Idempotency-Key`, else a hash of the form id and
+/// the normalised fields (so a double click or a reload of the post is one application).
+fn idempotency_key(headers: &HeaderMap, form_id: &str, submission: &Submission) -> String {
+    if let Some(key) = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        && !key.is_empty()
+        && key.len() <= 128
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return format!("client:{key}");
+    }
+    let mut hash = Sha256::new();
+    hash.update(form_id.as_bytes());
+    hash.update(b"\0");
+    hash.update(serde_json::to_vec(&submission.values).unwrap_or_default());
+    let digest = hash.finalize();
+    format!(
+        "content:{}",
+        digest
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    )
+}
+
+async fn submit(
+    State(state): State<Arc<AppState>>,
+    Path(form_id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let format = format_of(&headers);
+    let (response, outcome, reference) =
+        handle_submit(&state, &form_id, &headers, body, format).await;
+    tracing::info!(
+        form = %form_id,
+        method = %method,
+        status = response.status().as_u16(),
+        outcome,
+        reference = reference.as_deref().unwrap_or(""),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "application"
+    );
+    response
+}
+
+async fn handle_submit(
+    state: &AppState,
+    form_id: &str,
+    headers: &HeaderMap,
+    body: Body,
+    format: Format,
+) -> (Response, &'static str, Option<String>) {
+    let Some(form) = state.forms.get(form_id) else {
+        return (
+            problem(
+                format,
+                StatusCode::NOT_FOUND,
+                "unknown_form",
+                "Ansøgningsskemaet findes ikke.",
+            ),
+            "unknown_form",
+            None,
+        );
+    };
+    if !same_origin(headers, state.site_origin.as_deref()) {
+        return (
+            problem(
+                format,
+                StatusCode::FORBIDDEN,
+                "cross_site",
+                "Ansøgningen skal sendes fra ansøgningsskemaet på vores hjemmeside.",
+            ),
+            "cross_site",
+            None,
+        );
+    }
+    let too_large = || {
+        problem(
+            format,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "Ansøgningen er for stor. Forkort teksterne og prøv igen.",
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return (too_large(), "too_large", None);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if media != "application/x-www-form-urlencoded" && media != "application/json" {
+        return (
+            problem(
+                format,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Ansøgningen skal sendes fra ansøgningsskemaet (som formulardata eller JSON).",
+            ),
+            "unsupported_media_type",
+            None,
+        );
+    }
+    if let Err(wait) = state.limiter.check(&client_key(headers)) {
+        let r = problem(
+            format,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Der er sendt mange ansøgninger på kort tid. Vent lidt, og prøv igen.",
+        );
+        return (with_retry_after(r, wait), "rate_limited", None);
+    }
+    let now = state.clock.now();
+    let round = match form.rounds.rule().round_for(now) {
+        Ok(round) => round,
+        Err(Closed::Ended { final_deadline }) => {
+            let message = format!(
+                "Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.",
+                crate::dates::weekday_long_da(final_deadline)
+            );
+            return (
+                problem(format, StatusCode::GONE, "closed", &message),
+                "closed",
+                None,
+            );
+        }
+        Err(Closed::NotYetOpen { opens }) => {
+            let message = format!(
+                "Der kan først søges fra {}.",
+                crate::dates::weekday_long_da(opens)
+            );
+            return (
+                problem(format, StatusCode::GONE, "not_open", &message),
+                "not_open",
+                None,
+            );
+        }
+    };
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return (too_large(), "too_large", None),
+    };
+    let raw = if media == "application/json" {
+        RawForm::from_json(&bytes)
+    } else {
+        RawForm::from_urlencoded(&bytes)
+    };
+    let bad_request = |e: &BodyError| {
+        let message = match e {
+            BodyError::UnknownField(_) | BodyError::Repeated(_) => {
+                "Ansøgningen indeholder felter, som skemaet ikke kender. Hent siden igen, og send ansøgningen derfra."
+            }
+            _ => "Ansøgningen kunne ikke læses. Hent siden igen, og send ansøgningen derfra.",
+        };
+        problem(format, StatusCode::BAD_REQUEST, "bad_request", message)
+    };
+    let raw = match raw {
+        Ok(raw) => raw,
+        Err(e) => return (bad_request(&e), "bad_request", None),
+    };
+    let submission = match Submission::from_raw(form, &state.forms.kommuner, &raw) {
+        Ok(s) => s,
+        Err(Err(e)) => return (bad_request(&e), "bad_request", None),
+        Err(Ok((entered, errors))) => {
+            let response = match format {
+                Format::Json => {
+                    let body = serde_json::json!({ "errors": errors });
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        [(header::CONTENT_TYPE, "application/json")],
+                        body.to_string(),
+                    )
+                        .into_response()
+                }
+                Format::Html => {
+                    let availability = crate::render::Availability::Open {
+                        next_deadline: round.deadline,
+                        final_deadline: form.rounds.final_deadline,
+                    };
+                    let html = pages::form_page(
+                        form,
+                        &state.forms.kommuner,
+                        availability,
+                        &entered,
+                        &errors,
+                    );
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        html,
+                    )
+                        .into_response()
+                }
+            };
+            return (response, "invalid", None);
+        }
+    };
+    let reference = match Reference::try_generate() {
+        Ok(r) => r.as_str().to_string(),
+        Err(_) => return (unavailable(format), "no_randomness", None),
+    };
+    if submission.honeypot {
+        // Answer as if stored, store nothing.
+        let receipt = crate::store::Receipt {
+            reference: reference.clone(),
+            received_at: now,
+            round: round.id.clone(),
+        };
+        return (success(format, form_id, &receipt), "honeypot", None);
+    }
+    let app = NewApplication {
+        reference,
+        form_id: form.id.clone(),
+        form_version: form.version,
+        round: round.id.clone(),
+        received_at: now,
+        fields: submission
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
+            .collect(),
+        privacy_notice_version: form.privacy_notice_version.clone(),
+        idempotency_key: idempotency_key(headers, form_id, &submission),
+        expires_at: now + jiff::SignedDuration::from_hours(24 * i64::from(form.retention_days)),
+    };
+    match state.store.put(&app).await {
+        Ok(stored) => {
+            let outcome = if matches!(stored, Stored::New(_)) {
+                "stored"
+            } else {
+                "repeat"
+            };
+            let receipt = stored.receipt();
+            (
+                success(format, form_id, receipt),
+                outcome,
+                Some(receipt.reference.clone()),
+            )
+        }
+        Err(e) => {
+            tracing::error!(form = %form_id, error = %e, "store failed");
+            (unavailable(format), "store_failed", None)
+        }
+    }
+}
+
+fn unavailable(format: Format) -> Response {
+    let r = problem(
+        format,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Ansøgningen blev ikke gemt, fordi vi har tekniske problemer. Prøv igen om lidt. Dine oplysninger er ikke gået tabt: de står stadig i skemaet.",
+    );
+    with_retry_after(r, 5)
+}
+
+fn success(format: Format, form_id: &str, receipt: &crate::store::Receipt) -> Response {
+    match format {
+        Format::Json => {
+            let body = serde_json::json!({ "reference": receipt.reference, "received_at": receipt.received_at.to_string(), "round": receipt.round });
+            (
+                StatusCode::CREATED,
+                [(header::CONTENT_TYPE, "application/json")],
+                body.to_string(),
+            )
+                .into_response()
+        }
+        Format::Html => {
+            let location = format!(
+                "/api/applications/{form_id}/kvittering/{}",
+                receipt.reference
+            );
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+    }
+}
+
+async fn receipt(
+    State(state): State<Arc<AppState>>,
+    Path((form_id, reference)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let format = format_of(&headers);
+    let Some(form) = state.forms.get(&form_id) else {
+        return problem(
+            format,
+            StatusCode::NOT_FOUND,
+            "unknown_form",
+            "Ansøgningsskemaet findes ikke.",
+        );
+    };
+    let not_found = || {
+        problem(
+            format,
+            StatusCode::NOT_FOUND,
+            "unknown_reference",
+            "Vi kan ikke finde en ansøgning med det referencenummer.",
+        )
+    };
+    let Ok(reference) = Reference::parse(&reference) else {
+        return not_found();
+    };
+    match state.store.receipt(reference.as_str()).await {
+        Ok(Some((stored_form, receipt))) if stored_form == form.id => match format {
+            Format::Json => {
+                let body = serde_json::json!({ "reference": receipt.reference, "received_at": receipt.received_at.to_string(), "round": receipt.round });
+                (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "application/json")],
+                    body.to_string(),
+                )
+                    .into_response()
+            }
+            Format::Html => {
+                let mut r = (
+                    StatusCode::OK,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    pages::receipt_page(form, &receipt),
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                r
+            }
+        },
+        Ok(_) => not_found(),
+        Err(e) => {
+            tracing::error!(form = %form_id, error = %e, "store failed");
+            unavailable(format)
+        }
+    }
+}

@@ -1,0 +1,379 @@
+//! Applications in DynamoDB. One table, key `pk` (text):
+//! - `APP#<reference>`: the application (form, version, round, received_at, the typed fields,
+//!   privacy notice version, idempotency key, `expires_at` for TTL), with `gsi1pk` =
+//!   `FORM#<form>` and `gsi1sk` = `<round>#<received_at>#<reference>` for the index
+//!   `form_round` ("applications to form F in round R, by time": one query with
+//!   `begins_with(gsi1sk, R)`);
+//! - `IDEM#<form>#<key>`: the idempotency record, pointing at the reference, kept 24 hours.
+//!
+//! Both are written in one transaction with `attribute_not_exists` conditions: nothing is
+//! ever overwritten, and of simultaneous repeats exactly one is stored.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
+};
+use jiff::Timestamp;
+
+use super::{IDEMPOTENCY_WINDOW, NewApplication, Receipt, StoreError, Stored};
+
+/// The index the export reads through.
+pub const INDEX: &str = "form_round";
+
+/// The DynamoDB actions this code calls (the infrastructure grants exactly these).
+pub const ACTIONS: &[&str] = &[
+    "dynamodb:TransactWriteItems",
+    "dynamodb:PutItem",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+];
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn err(context: &str, e: impl std::fmt::Debug) -> StoreError {
+    // Debug output of SDK errors holds no request bodies, only codes and messages.
+    let text = format!("{e:?}");
+    StoreError(format!(
+        "{context}: {}",
+        text.chars().take(300).collect::<String>()
+    ))
+}
+
+/// The SDK configuration every client uses: the standard sources (region, credentials,
+/// `AWS_ENDPOINT_URL_DYNAMODB`), with timeouts and retries that keep a request inside the
+/// Lambda's 10 seconds.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(800))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(4))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(timeouts)
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> DynamoStore {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table with its index and TTL if it does not exist. For local use only:
+    /// in AWS the infrastructure owns the table.
+    pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
+        if self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .is_ok()
+        {
+            return Ok(false);
+        }
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+        };
+        let key = |name: &str, t: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(t)
+                .build()
+        };
+        let build =
+            |e: aws_sdk_dynamodb::error::BuildError| err("building the table definition", e);
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(INDEX)
+            .key_schema(key("gsi1pk", KeyType::Hash).map_err(build)?)
+            .key_schema(key("gsi1sk", KeyType::Range).map_err(build)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .map_err(build)?;
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("pk").map_err(build)?)
+            .attribute_definitions(attr("gsi1pk").map_err(build)?)
+            .attribute_definitions(attr("gsi1sk").map_err(build)?)
+            .key_schema(key("pk", KeyType::Hash).map_err(build)?)
+            .global_secondary_indexes(index)
+            .send()
+            .await
+            .map_err(|e| err("creating the table", e))?;
+        let ttl = TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name("expires_at")
+            .build()
+            .map_err(build)?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(|e| err("enabling TTL", e))?;
+        Ok(true)
+    }
+
+    pub async fn put(&self, app: &NewApplication) -> Result<Stored, StoreError> {
+        let idem_pk = format!("IDEM#{}#{}", app.form_id, app.idempotency_key);
+        let now = app.received_at.as_second();
+        let idem_item: Item = HashMap::from([
+            ("pk".into(), s(&idem_pk)),
+            ("reference".into(), s(&app.reference)),
+            ("received_at".into(), s(app.received_at.to_string())),
+            ("round".into(), s(&app.round)),
+            (
+                "expires_at".into(),
+                n((app.received_at + IDEMPOTENCY_WINDOW).as_second()),
+            ),
+        ]);
+        let build = |e: aws_sdk_dynamodb::error::BuildError| err("building the write", e);
+        let put_app = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(application_item(app)))
+            .condition_expression("attribute_not_exists(pk)")
+            .build()
+            .map_err(build)?;
+        let put_idem = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(idem_item))
+            // An expired record (TTL deletes lazily) may be replaced.
+            .condition_expression("attribute_not_exists(pk) OR expires_at < :now")
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(build)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(put_app).build())
+            .transact_items(TransactWriteItem::builder().put(put_idem).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Stored::New(Receipt {
+                reference: app.reference.clone(),
+                received_at: app.received_at,
+                round: app.round.clone(),
+            })),
+            Err(e) => {
+                let canceled = matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(_))
+                );
+                if !canceled {
+                    return Err(err("storing the application", e));
+                }
+                // The key was used (or another request holds it right now): the first one wins.
+                for wait in [0u64, 20, 50, 100, 200] {
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    if let Some(receipt) = self.idempotency_receipt(&idem_pk, now).await? {
+                        return Ok(Stored::Repeat(receipt));
+                    }
+                }
+                Err(StoreError(
+                    "the write was refused and no earlier application holds the key".into(),
+                ))
+            }
+        }
+    }
+
+    async fn idempotency_receipt(&self, pk: &str, now: i64) -> Result<Option<Receipt>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(pk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| err("reading the idempotency record", e))?;
+        let Some(item) = out.item() else {
+            return Ok(None);
+        };
+        if number(item, "expires_at").is_some_and(|e| e < now) {
+            return Ok(None);
+        }
+        Ok(receipt_from(item))
+    }
+
+    pub async fn receipt(&self, reference: &str) -> Result<Option<(String, Receipt)>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("APP#{reference}")))
+            .projection_expression("form_id, reference, received_at, round")
+            .send()
+            .await
+            .map_err(|e| err("reading the application", e))?;
+        Ok(out
+            .item()
+            .and_then(|item| Some((text(item, "form_id")?, receipt_from(item)?))))
+    }
+
+    pub async fn list(
+        &self,
+        form_id: &str,
+        round: Option<&str>,
+    ) -> Result<Vec<NewApplication>, StoreError> {
+        let mut out = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(INDEX)
+                .expression_attribute_values(":pk", s(format!("FORM#{form_id}")))
+                .set_exclusive_start_key(start.take());
+            query = match round {
+                Some(r) => query
+                    .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :round)")
+                    .expression_attribute_values(":round", s(format!("{r}#"))),
+                None => query.key_condition_expression("gsi1pk = :pk"),
+            };
+            let page = query
+                .send()
+                .await
+                .map_err(|e| err("reading the applications", e))?;
+            for item in page.items() {
+                out.push(
+                    application_from(item)
+                        .ok_or_else(|| StoreError("an application item is malformed".into()))?,
+                );
+            }
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        out.sort_by(|a, b| (a.received_at, &a.reference).cmp(&(b.received_at, &b.reference)));
+        Ok(out)
+    }
+}
+
+fn application_item(app: &NewApplication) -> Item {
+    let fields: HashMap<String, AttributeValue> = app
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), json_to_attr(v)))
+        .collect();
+    HashMap::from([
+        ("pk".into(), s(format!("APP#{}", app.reference))),
+        ("reference".into(), s(&app.reference)),
+        ("form_id".into(), s(&app.form_id)),
+        ("form_version".into(), n(i64::from(app.form_version))),
+        ("round".into(), s(&app.round)),
+        ("received_at".into(), s(app.received_at.to_string())),
+        ("fields".into(), AttributeValue::M(fields)),
+        (
+            "privacy_notice_version".into(),
+            s(&app.privacy_notice_version),
+        ),
+        ("idempotency_key".into(), s(&app.idempotency_key)),
+        ("expires_at".into(), n(app.expires_at.as_second())),
+        ("gsi1pk".into(), s(format!("FORM#{}", app.form_id))),
+        (
+            "gsi1sk".into(),
+            s(format!(
+                "{}#{}#{}",
+                app.round, app.received_at, app.reference
+            )),
+        ),
+    ])
+}
+
+fn json_to_attr(v: &serde_json::Value) -> AttributeValue {
+    match v {
+        serde_json::Value::Bool(b) => AttributeValue::Bool(*b),
+        serde_json::Value::Number(x) => AttributeValue::N(x.to_string()),
+        serde_json::Value::String(t) => AttributeValue::S(t.clone()),
+        other => AttributeValue::S(other.to_string()),
+    }
+}
+
+fn attr_to_json(v: &AttributeValue) -> serde_json::Value {
+    match v {
+        AttributeValue::Bool(b) => serde_json::Value::Bool(*b),
+        AttributeValue::N(x) => x.parse::<i64>().map_or(
+            serde_json::Value::String(x.clone()),
+            serde_json::Value::from,
+        ),
+        AttributeValue::S(t) => serde_json::Value::String(t.clone()),
+        _ => serde_json::Value::Null,
+    }
+}
+
+fn text(item: &Item, key: &str) -> Option<String> {
+    item.get(key)?.as_s().ok().cloned()
+}
+
+fn number(item: &Item, key: &str) -> Option<i64> {
+    item.get(key)?.as_n().ok()?.parse().ok()
+}
+
+fn receipt_from(item: &Item) -> Option<Receipt> {
+    Some(Receipt {
+        reference: text(item, "reference")?,
+        received_at: text(item, "received_at")?.parse().ok()?,
+        round: text(item, "round")?,
+    })
+}
+
+fn application_from(item: &Item) -> Option<NewApplication> {
+    let fields: BTreeMap<String, serde_json::Value> = item
+        .get("fields")?
+        .as_m()
+        .ok()?
+        .iter()
+        .map(|(k, v)| (k.clone(), attr_to_json(v)))
+        .collect();
+    Some(NewApplication {
+        reference: text(item, "reference")?,
+        form_id: text(item, "form_id")?,
+        form_version: u32::try_from(number(item, "form_version")?).ok()?,
+        round: text(item, "round")?,
+        received_at: text(item, "received_at")?.parse().ok()?,
+        fields,
+        privacy_notice_version: text(item, "privacy_notice_version")?,
+        idempotency_key: text(item, "idempotency_key")?,
+        expires_at: Timestamp::from_second(number(item, "expires_at")?).ok()?,
+    })
+}

@@ -1,0 +1,761 @@
+/* Application forms (section.application > form.application-form), progressive enhancement.
+   Loaded with `defer` only on pages with a form. Without JavaScript the form posts as plain
+   HTML and the handler answers with the page and its errors.
+
+   window.SiteForms.validate(rules, values) reproduces form-handler's validator
+   (form-handler/src/submission.rs, values.rs) exactly; site-gen/tests/browser/form-test.mjs
+   checks it against every case in form-handler/tests/validation-cases.json.
+   The markup added here (error summary, inline errors) is the markup of
+   form-handler/src/render.rs. No style attributes: the CSP has no unsafe-inline. */
+(function () {
+  "use strict";
+
+  var SENDING_LABEL = "Sender …";
+  var SEND_FAILED = "Ansøgningen blev ikke sendt. Prøv igen om lidt.";
+  var TITLE_PREFIX = "Fejl: ";
+
+  // ------------------------------------------------------------------------------------------
+  // Validation: the rules of form-handler, character for character.
+
+  // Rust's str::trim (Unicode White_Space), which is not String.prototype.trim: Rust trims
+  // U+0085 and keeps U+FEFF, JavaScript does the opposite.
+  var WS = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+  var TRIM = new RegExp("^[" + WS + "]+|[" + WS + "]+$", "g");
+  // char::is_alphanumeric (Alphabetic or a number category), char::is_alphabetic.
+  var EMAIL_LOCAL = /^[\p{Alphabetic}\p{N}!#$%&'*+\-/=?^_`{|}~.]+$/u;
+  var EMAIL_LABEL = /^[\p{Alphabetic}\p{N}-]+$/u;
+  var ALPHABETIC = /^\p{Alphabetic}+$/u;
+  var CVR_WEIGHTS = [2, 7, 6, 5, 4, 3, 2, 1];
+  var TICKED = ["on", "true", "1", "ja", "yes"];
+
+  function clean(value) {
+    var text = value === undefined || value === null ? "" : String(value);
+    // Browsers post textarea line breaks as CRLF: one character, as in Rust.
+    return text.replace(/\r\n/g, "\n").replace(TRIM, "").normalize("NFC");
+  }
+
+  // Length in characters (Unicode scalar values, like Rust's chars().count()).
+  function chars(text) {
+    var n = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        var d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          i++;
+        }
+      }
+      n++;
+    }
+    return n;
+  }
+
+  // Length in UTF-8 bytes (Rust's str::len).
+  function bytes(text) {
+    var n = 0;
+    for (var i = 0; i < text.length; i++) {
+      var c = text.charCodeAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  function has(object, key) {
+    return object !== null && typeof object === "object" && Object.prototype.hasOwnProperty.call(object, key);
+  }
+
+  function asciiLower(text) {
+    return text.replace(/[A-Z]/g, function (c) {
+      return c.toLowerCase();
+    });
+  }
+
+  function checkbox(text) {
+    return TICKED.indexOf(asciiLower(text)) >= 0;
+  }
+
+  function isRequired(field, entered) {
+    var r = field.requirement || {};
+    if (r.when === "required") {
+      return true;
+    }
+    if (r.when === "required_when") {
+      return has(entered, r.field) && (r.values || []).indexOf(entered[r.field]) >= 0;
+    }
+    return false;
+  }
+
+  function email(text, maxLength) {
+    if (chars(text) > Math.min(maxLength, 254)) {
+      return "too_long";
+    }
+    var at = text.lastIndexOf("@");
+    if (at < 0) {
+      return "format";
+    }
+    var local = text.slice(0, at);
+    var domain = text.slice(at + 1);
+    var localOk =
+      local !== "" &&
+      bytes(local) <= 64 &&
+      local.charAt(0) !== "." &&
+      local.charAt(local.length - 1) !== "." &&
+      local.indexOf("..") < 0 &&
+      EMAIL_LOCAL.test(local);
+    var labels = domain.split(".");
+    var domainOk = labels.length >= 2;
+    for (var i = 0; domainOk && i < labels.length; i++) {
+      var l = labels[i];
+      domainOk = l !== "" && bytes(l) <= 63 && l.charAt(0) !== "-" && l.charAt(l.length - 1) !== "-" && EMAIL_LABEL.test(l);
+    }
+    var tld = labels[labels.length - 1];
+    domainOk = domainOk && chars(tld) >= 2 && ALPHABETIC.test(tld);
+    return localOk && domainOk ? null : "format";
+  }
+
+  function phone(text) {
+    var compact = text.replace(/[ \-.()\u00a0]/g, "");
+    var digits = compact;
+    if (compact.indexOf("+45") === 0) {
+      digits = compact.slice(3);
+    } else if (compact.indexOf("0045") === 0) {
+      digits = compact.slice(4);
+    }
+    return /^[2-9][0-9]{7}$/.test(digits) ? null : "format";
+  }
+
+  function cvr(text) {
+    var digits = text.replace(/[ .\u00a0-]/g, "");
+    if (/^(DK|dk|Dk)/.test(digits)) {
+      digits = digits.slice(2);
+    }
+    if (!/^[1-9][0-9]{7}$/.test(digits)) {
+      return "format";
+    }
+    var sum = 0;
+    for (var i = 0; i < 8; i++) {
+      sum += Number(digits.charAt(i)) * CVR_WEIGHTS[i];
+    }
+    return sum % 11 === 0 ? null : "checksum";
+  }
+
+  function postcode(text) {
+    if (!/^[0-9]{4}$/.test(text)) {
+      return "format";
+    }
+    return Number(text) < 800 ? "unknown" : null;
+  }
+
+  function wholeNumber(text, min, max) {
+    var compact = text.replace(/[ .\u00a0]/g, "");
+    if (!/^-?[0-9]+$/.test(compact) || compact.length > 12) {
+      return "format";
+    }
+    var n = Number(compact);
+    if (min !== undefined && min !== null && n < min) {
+      return "too_small";
+    }
+    if (max !== undefined && max !== null && n > max) {
+      return "too_large";
+    }
+    return null;
+  }
+
+  function boundedText(text, min, max) {
+    var n = chars(text);
+    if (min !== undefined && min !== null && n < min) {
+      return "too_short";
+    }
+    return n > max ? "too_long" : null;
+  }
+
+  function isOption(field, text) {
+    var options = field.options || [];
+    for (var i = 0; i < options.length; i++) {
+      if (options[i].value === text) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The error code for one field, or null.
+  function check(field, text, entered, rules) {
+    if (field.type === "checkbox") {
+      return !checkbox(text) && isRequired(field, entered) ? "required" : null;
+    }
+    if (text === "") {
+      return isRequired(field, entered) ? "required" : null;
+    }
+    switch (field.type) {
+      case "text":
+      case "textarea":
+        return boundedText(text, field.min_length, field.max_length);
+      case "email":
+        return email(text, field.max_length);
+      case "tel":
+        return phone(text);
+      case "number":
+        return wholeNumber(text, field.min, field.max);
+      case "select":
+      case "radio":
+        return isOption(field, text) ? null : "unknown";
+      case "cvr":
+        return cvr(text);
+      case "postcode":
+        return postcode(text);
+      case "kommune":
+        return (rules.kommuner || []).indexOf(text) >= 0 ? null : "unknown";
+      default:
+        return null;
+    }
+  }
+
+  // rules: the form's rules JSON; values: field id -> text as posted (missing = not sent).
+  // Returns [{field, code, message}] in field order, like the handler's 422 answer.
+  function validate(rules, values) {
+    var fields = rules.fields || [];
+    var entered = {};
+    for (var i = 0; i < fields.length; i++) {
+      if (has(values, fields[i].id)) {
+        entered[fields[i].id] = clean(values[fields[i].id]);
+      }
+    }
+    var errors = [];
+    for (var j = 0; j < fields.length; j++) {
+      var field = fields[j];
+      var text = has(entered, field.id) ? entered[field.id] : "";
+      var code = check(field, text, entered, rules);
+      if (code !== null) {
+        var message = field.messages && has(field.messages, code) ? field.messages[code] : "";
+        errors.push({ field: field.id, code: code, message: message });
+      }
+    }
+    return errors;
+  }
+
+  window.SiteForms = { validate: validate };
+
+  // ------------------------------------------------------------------------------------------
+  // The page
+
+  function inputId(rules, field) {
+    return "f-" + rules.form + "-" + field.id;
+  }
+
+  function fieldById(rules, id) {
+    var fields = rules.fields || [];
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].id === id) {
+        return fields[i];
+      }
+    }
+    return null;
+  }
+
+  function tokens(el, attr) {
+    var value = el.getAttribute(attr);
+    return value ? value.split(/\s+/).filter(Boolean) : [];
+  }
+
+  function setTokens(el, attr, list) {
+    if (list.length) {
+      el.setAttribute(attr, list.join(" "));
+    } else {
+      el.removeAttribute(attr);
+    }
+  }
+
+  function groupOf(form, fieldId) {
+    var groups = form.querySelectorAll(".form-group[data-field]");
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i].getAttribute("data-field") === fieldId) {
+        return groups[i];
+      }
+    }
+    return null;
+  }
+
+  function controlsOf(group) {
+    return group.querySelectorAll("input, select, textarea");
+  }
+
+  // What the form would post now: field -> first value, without hidden conditional fields.
+  function hiddenNames(form) {
+    var names = [];
+    var groups = form.querySelectorAll(".form-group[data-field]");
+    for (var i = 0; i < groups.length; i++) {
+      if (groups[i].hidden) {
+        names.push(groups[i].getAttribute("data-field"));
+      }
+    }
+    return names;
+  }
+
+  function postedParams(form) {
+    var params = new URLSearchParams(new FormData(form));
+    var hidden = hiddenNames(form);
+    for (var i = 0; i < hidden.length; i++) {
+      params.delete(hidden[i]);
+    }
+    return params;
+  }
+
+  function valuesOf(params) {
+    var values = {};
+    params.forEach(function (value, name) {
+      if (!has(values, name)) {
+        values[name] = value;
+      }
+    });
+    return values;
+  }
+
+  // Conditional fields: hidden when the controlling field has a value that does not need
+  // them, shown (and required when the value needs them) otherwise.
+  function updateConditionals(state) {
+    var form = state.form;
+    var groups = form.querySelectorAll(".form-group[data-required-when]");
+    for (var i = 0; i < groups.length; i++) {
+      var group = groups[i];
+      var field = fieldById(state.rules, group.getAttribute("data-field"));
+      var controller = group.getAttribute("data-required-when");
+      var wanted =
+        field && field.requirement && field.requirement.values
+          ? field.requirement.values
+          : tokens(group, "data-required-values");
+      var values = valuesOf(postedParams(form));
+      var value = clean(values[controller]);
+      var required = value !== "" && wanted.indexOf(value) >= 0;
+      var shown = value === "" || required;
+      if (group.hidden === shown) {
+        group.hidden = !shown;
+        if (!shown && field) {
+          setFieldError(state, field, null);
+        }
+      }
+      var controls = controlsOf(group);
+      for (var j = 0; j < controls.length; j++) {
+        var control = controls[j];
+        control.required = required;
+        if (required && control.type !== "radio") {
+          control.setAttribute("aria-required", "true");
+        } else {
+          control.removeAttribute("aria-required");
+        }
+      }
+    }
+  }
+
+  // Inline error of one field (message null: none), as render.rs writes it.
+  function setFieldError(state, field, message) {
+    var form = state.form;
+    var group = groupOf(form, field.id);
+    if (!group) {
+      return;
+    }
+    var id = inputId(state.rules, field);
+    var errorId = id + "-error";
+    var radio = field.type === "radio";
+    var describedEl = radio ? group.querySelector("fieldset") : document.getElementById(id);
+    var inputs = radio ? group.querySelectorAll("input[type=radio]") : [document.getElementById(id)];
+    var existing = document.getElementById(errorId);
+    if (message === null) {
+      if (existing) {
+        existing.parentNode.removeChild(existing);
+      }
+      group.classList.remove("form-group-error");
+      for (var i = 0; i < inputs.length; i++) {
+        if (inputs[i]) {
+          inputs[i].removeAttribute("aria-invalid");
+        }
+      }
+      if (describedEl) {
+        setTokens(describedEl, "aria-describedby", tokens(describedEl, "aria-describedby").filter(function (t) {
+          return t !== errorId;
+        }));
+      }
+      return;
+    }
+    var p = existing;
+    if (!p) {
+      p = document.createElement("p");
+      p.className = "form-error-message";
+      p.id = errorId;
+      // After the hint: before the radios, the checkbox row or the control.
+      var before = radio
+        ? group.querySelector(".form-radio")
+        : field.type === "checkbox"
+          ? group.querySelector(".form-checkbox")
+          : document.getElementById(id);
+      before.parentNode.insertBefore(p, before);
+    }
+    p.textContent = "";
+    var prefix = document.createElement("span");
+    prefix.className = "visually-hidden";
+    prefix.textContent = "Fejl:";
+    p.appendChild(prefix);
+    p.appendChild(document.createTextNode(" " + message));
+    group.classList.add("form-group-error");
+    for (var k = 0; k < inputs.length; k++) {
+      if (inputs[k]) {
+        inputs[k].setAttribute("aria-invalid", "true");
+      }
+    }
+    if (describedEl) {
+      var list = tokens(describedEl, "aria-describedby");
+      if (list.indexOf(errorId) < 0) {
+        list.push(errorId);
+      }
+      setTokens(describedEl, "aria-describedby", list);
+    }
+  }
+
+  function removeSummary() {
+    var old = document.querySelectorAll(".form-error-summary");
+    for (var i = 0; i < old.length; i++) {
+      old[i].parentNode.removeChild(old[i]);
+    }
+  }
+
+  function setErrorTitle(on) {
+    var title = document.title;
+    var prefixed = title.indexOf(TITLE_PREFIX) === 0;
+    if (on && !prefixed) {
+      document.title = TITLE_PREFIX + title;
+    } else if (!on && prefixed) {
+      document.title = title.slice(TITLE_PREFIX.length);
+    }
+  }
+
+  // Shows `errors` ([{field, code, message}]): inline, and in a summary above the h1 that
+  // takes the focus. Returns false if none of them belongs to a field of the form.
+  function showErrors(state, errors) {
+    var rules = state.rules;
+    var fields = rules.fields || [];
+    var shown = [];
+    for (var i = 0; i < fields.length; i++) {
+      var error = null;
+      for (var j = 0; j < errors.length; j++) {
+        if (errors[j] && errors[j].field === fields[i].id) {
+          error = errors[j];
+          break;
+        }
+      }
+      var group = groupOf(state.form, fields[i].id);
+      if (error && group && group.hidden) {
+        group.hidden = false; // The handler wants this field after all.
+      }
+      setFieldError(state, fields[i], error ? String(error.message || "") : null);
+    }
+    for (var k = 0; k < errors.length; k++) {
+      var field = errors[k] && fieldById(rules, errors[k].field);
+      if (field) {
+        shown.push({ field: field, message: String(errors[k].message || "") });
+      }
+    }
+    removeSummary();
+    if (!shown.length) {
+      setErrorTitle(false);
+      return false;
+    }
+    var summary = document.createElement("div");
+    summary.className = "form-error-summary";
+    summary.setAttribute("role", "alert");
+    summary.setAttribute("tabindex", "-1");
+    summary.setAttribute("aria-labelledby", "form-error-summary-title");
+    var h2 = document.createElement("h2");
+    h2.id = "form-error-summary-title";
+    h2.textContent = "Der er et problem";
+    var ul = document.createElement("ul");
+    for (var m = 0; m < shown.length; m++) {
+      var target = inputId(rules, shown[m].field) + (shown[m].field.type === "radio" ? "-0" : "");
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = "#" + target;
+      a.textContent = shown[m].message;
+      li.appendChild(a);
+      ul.appendChild(li);
+    }
+    summary.appendChild(h2);
+    summary.appendChild(ul);
+    var h1 = document.querySelector("main h1");
+    var anchor = h1 || state.form.closest("section") || state.form;
+    anchor.parentNode.insertBefore(summary, anchor);
+    setErrorTitle(true);
+    summary.focus();
+    return true;
+  }
+
+  function clearErrors(state) {
+    var fields = state.rules.fields || [];
+    for (var i = 0; i < fields.length; i++) {
+      setFieldError(state, fields[i], null);
+    }
+    removeSummary();
+    setErrorTitle(false);
+  }
+
+  // A summary link focuses its field and scrolls the field's label or legend into view.
+  function onSummaryClick(event) {
+    var link = event.target.closest ? event.target.closest(".form-error-summary a[href^='#']") : null;
+    if (link === null) {
+      return;
+    }
+    var id = link.getAttribute("href").slice(1);
+    var input = document.getElementById(id);
+    if (input === null) {
+      return;
+    }
+    event.preventDefault();
+    var label = null;
+    var fieldset = input.type === "radio" ? input.closest("fieldset") : null;
+    if (fieldset) {
+      label = fieldset.querySelector("legend");
+    } else if (input.labels && input.labels.length) {
+      label = input.labels[0];
+    }
+    (label || input).scrollIntoView({ block: "start" });
+    input.focus({ preventScroll: true });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sending
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    var b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var hex = "";
+    for (var i = 0; i < 16; i++) {
+      hex += (b[i] + 0x100).toString(16).slice(1);
+      if (i === 3 || i === 5 || i === 7 || i === 9) {
+        hex += "-";
+      }
+    }
+    return hex;
+  }
+
+  var WEEKDAYS = ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"];
+  var MONTHS = ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"];
+
+  // "fredag den 1. marts 2019 kl. 10.15" in Danish time; the text itself if it is no date.
+  function danishDateTime(text) {
+    var d = new Date(text);
+    if (!text || isNaN(d.getTime())) {
+      return String(text || "");
+    }
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: "Europe/Copenhagen",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      })
+        .formatToParts(d)
+        .forEach(function (p) {
+          parts[p.type] = p.value;
+        });
+    } catch (e) {
+      parts = { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes() };
+    }
+    var y = Number(parts.year);
+    var mo = Number(parts.month);
+    var day = Number(parts.day);
+    var weekday = WEEKDAYS[new Date(Date.UTC(y, mo - 1, day)).getUTCDay()];
+    var pad = function (n) {
+      return ("0" + Number(n)).slice(-2);
+    };
+    return weekday + " den " + day + ". " + MONTHS[mo - 1] + " " + y + " kl. " + pad(parts.hour) + "." + pad(parts.minute);
+  }
+
+  function element(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) {
+      el.className = className;
+    }
+    if (text !== undefined) {
+      el.textContent = text;
+    }
+    return el;
+  }
+
+  function showReceipt(state, body) {
+    var section = state.form.closest("section") || state.form.parentNode;
+    var heading = section.querySelector("h2");
+    var receipt = element("div", "form-receipt");
+    receipt.setAttribute("role", "status");
+    receipt.setAttribute("tabindex", "-1");
+    receipt.appendChild(element("h3", null, "Ansøgningen er modtaget"));
+    var reference = body && (body.reference || body.reference_number || body.ref);
+    if (reference) {
+      var p1 = element("p", null, "Referencenummer: ");
+      p1.appendChild(element("strong", null, String(reference)));
+      receipt.appendChild(p1);
+    }
+    if (body && body.received_at) {
+      var p2 = element("p", null, "Modtaget: ");
+      var time = element("time", null, danishDateTime(body.received_at));
+      time.setAttribute("datetime", String(body.received_at));
+      p2.appendChild(time);
+      receipt.appendChild(p2);
+    }
+    receipt.appendChild(element("p", null, "Gem referencenummeret. Vi kontakter jer, når ansøgningen er behandlet."));
+    clearErrors(state);
+    // Everything after the heading gives way to the receipt.
+    var node = heading ? heading.nextSibling : section.firstChild;
+    while (node) {
+      var next = node.nextSibling;
+      section.removeChild(node);
+      node = next;
+    }
+    section.appendChild(receipt);
+    receipt.focus();
+  }
+
+  function removeSendError(state) {
+    var old = state.form.querySelectorAll(".form-send-error");
+    for (var i = 0; i < old.length; i++) {
+      old[i].parentNode.removeChild(old[i]);
+    }
+  }
+
+  function showSendError(state, message) {
+    removeSendError(state);
+    var box = element("div", "form-send-error");
+    box.setAttribute("role", "alert");
+    box.appendChild(element("p", null, message || SEND_FAILED));
+    state.button.parentNode.insertBefore(box, state.button);
+  }
+
+  function setSending(state, on) {
+    state.sending = on;
+    if (on) {
+      state.button.setAttribute("aria-disabled", "true");
+      state.button.textContent = SENDING_LABEL;
+    } else {
+      state.button.removeAttribute("aria-disabled");
+      state.button.textContent = state.label;
+    }
+  }
+
+  function readJson(response) {
+    return response.text().then(function (text) {
+      try {
+        return JSON.parse(text);
+      } catch (e) {
+        return null;
+      }
+    });
+  }
+
+  function send(state, params) {
+    if (!state.key) {
+      state.key = uuid();
+    }
+    setSending(state, true);
+    removeSendError(state);
+    var request = fetch(state.form.action, {
+      method: "POST",
+      headers: { Accept: "application/json", "Idempotency-Key": state.key },
+      body: params,
+      credentials: "same-origin",
+    });
+    request
+      .then(function (response) {
+        return readJson(response).then(function (body) {
+          if (response.status === 201) {
+            state.key = null;
+            setSending(state, false);
+            showReceipt(state, body);
+            return;
+          }
+          setSending(state, false);
+          if (response.status === 422 && body && Array.isArray(body.errors) && body.errors.length) {
+            if (showErrors(state, body.errors)) {
+              return;
+            }
+          }
+          var message = body && typeof body.message === "string" && body.message.trim() ? body.message : SEND_FAILED;
+          showSendError(state, message);
+        });
+      })
+      .catch(function () {
+        setSending(state, false);
+        showSendError(state, SEND_FAILED);
+      });
+  }
+
+  function onSubmit(state, event) {
+    event.preventDefault();
+    if (state.sending) {
+      return;
+    }
+    updateConditionals(state);
+    removeSendError(state);
+    var params = postedParams(state.form);
+    var errors = validate(state.rules, valuesOf(params));
+    if (errors.length) {
+      showErrors(state, errors);
+      return;
+    }
+    clearErrors(state);
+    send(state, params);
+  }
+
+  function setup(form) {
+    var section = form.closest("section") || form.parentNode;
+    var script = section.querySelector("script.form-rules");
+    var button = form.querySelector(".form-submit, button[type=submit]");
+    if (!script || !button) {
+      return;
+    }
+    var rules;
+    try {
+      rules = JSON.parse(script.textContent);
+    } catch (e) {
+      return; // Without rules the form still posts as plain HTML.
+    }
+    var state = { form: form, rules: rules, button: button, label: button.textContent, key: null, sending: false };
+    form.addEventListener("submit", function (event) {
+      onSubmit(state, event);
+    });
+    form.addEventListener("change", function () {
+      updateConditionals(state);
+    });
+    form.addEventListener("input", function () {
+      updateConditionals(state);
+    });
+    updateConditionals(state);
+  }
+
+  function init() {
+    var forms = document.querySelectorAll("form.application-form[data-form]");
+    for (var i = 0; i < forms.length; i++) {
+      setup(forms[i]);
+    }
+    document.addEventListener("click", onSummaryClick);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
