@@ -19,6 +19,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+if ! command -v moto_server >/dev/null 2>&1; then
+  say "installing moto (a DynamoDB-compatible server for the form handler's tests)"
+  python3 -m pip install --quiet 'moto[server]'
+fi
+command -v moto_server >/dev/null 2>&1 || { echo "moto_server is not on PATH after installing moto" >&2; exit 1; }
 say "installing the browser test tools (npm ci)"
 (cd site-gen/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 

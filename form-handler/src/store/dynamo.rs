@@ -239,7 +239,11 @@ impl DynamoStore {
             .get_item()
             .table_name(&self.table)
             .key("pk", s(format!("APP#{reference}")))
-            .projection_expression("form_id, reference, received_at, round")
+            .projection_expression("#f, #r, #t, #n")
+            .expression_attribute_names("#f", "form_id")
+            .expression_attribute_names("#r", "reference")
+            .expression_attribute_names("#t", "received_at")
+            .expression_attribute_names("#n", "round")
             .send()
             .await
             .map_err(|e| err("reading the application", e))?;

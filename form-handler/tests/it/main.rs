@@ -1,0 +1,9 @@
+//! form-handler through its real router, with a real DynamoDB-compatible server (moto)
+//! behind it: the HTTP contract, idempotency under concurrency, store faults, Lambda
+//! events and the export. Needs `moto_server` (`pip install 'moto[server]'`; ./test.sh
+//! installs it); the tests fail, never skip, without it.
+
+mod api;
+mod moto;
+
+pub use moto::Moto;
