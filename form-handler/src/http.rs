@@ -88,13 +88,43 @@ impl RateLimiter {
 
 /// Everything a request needs; built once at start.
 pub struct AppState {
-    pub forms: Forms,
+    /// The forms; replaceable, so that a preview follows edits to the definitions.
+    forms: std::sync::RwLock<Arc<Forms>>,
     pub store: Store,
     pub clock: Clock,
     pub limiter: RateLimiter,
     /// The site's origin (`https://example.dk`), when the API is reached under another host
     /// name (CloudFront in front of API Gateway). Without it, `Origin` must match `Host`.
     pub site_origin: Option<String>,
+}
+
+impl AppState {
+    pub fn new(
+        forms: Forms,
+        store: Store,
+        clock: Clock,
+        limiter: RateLimiter,
+        site_origin: Option<String>,
+    ) -> AppState {
+        AppState {
+            forms: std::sync::RwLock::new(Arc::new(forms)),
+            store,
+            clock,
+            limiter,
+            site_origin,
+        }
+    }
+
+    pub fn forms(&self) -> Arc<Forms> {
+        self.forms.read().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// Uses `forms` from the next request on.
+    pub fn set_forms(&self, forms: Arc<Forms>) {
+        if let Ok(mut f) = self.forms.write() {
+            *f = forms;
+        }
+    }
 }
 
 /// The routes of the handler.
@@ -285,7 +315,8 @@ async fn handle_submit(
     body: Body,
     format: Format,
 ) -> (Response, &'static str, Option<String>) {
-    let Some(form) = state.forms.get(form_id) else {
+    let forms = state.forms();
+    let Some(form) = forms.get(form_id) else {
         return (
             problem(
                 format,
@@ -404,7 +435,7 @@ async fn handle_submit(
         Ok(raw) => raw,
         Err(e) => return (bad_request(&e), "bad_request", None),
     };
-    let submission = match Submission::from_raw(form, &state.forms.kommuner, &raw) {
+    let submission = match Submission::from_raw(form, &forms.kommuner, &raw) {
         Ok(s) => s,
         Err(Err(e)) => return (bad_request(&e), "bad_request", None),
         Err(Ok((entered, errors))) => {
@@ -423,13 +454,8 @@ async fn handle_submit(
                         next_deadline: round.deadline,
                         final_deadline: form.rounds.final_deadline,
                     };
-                    let html = pages::form_page(
-                        form,
-                        &state.forms.kommuner,
-                        availability,
-                        &entered,
-                        &errors,
-                    );
+                    let html =
+                        pages::form_page(form, &forms.kommuner, availability, &entered, &errors);
                     (
                         StatusCode::UNPROCESSABLE_ENTITY,
                         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -531,7 +557,8 @@ async fn receipt(
     headers: HeaderMap,
 ) -> Response {
     let format = format_of(&headers);
-    let Some(form) = state.forms.get(&form_id) else {
+    let forms = state.forms();
+    let Some(form) = forms.get(&form_id) else {
         return problem(
             format,
             StatusCode::NOT_FOUND,

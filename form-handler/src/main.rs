@@ -147,13 +147,13 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let store = choose_store(&store, true).await?;
             eprintln!("Applications are stored in {}", store.describe());
-            let state = AppState {
+            let state = AppState::new(
                 forms,
                 store,
-                clock: date.map_or(Clock::Real, Clock::OnDay),
-                limiter: RateLimiter::new(rate_limit()),
-                site_origin: std::env::var("SITE_ORIGIN").ok(),
-            };
+                date.map_or(Clock::Real, Clock::OnDay),
+                RateLimiter::new(rate_limit()),
+                std::env::var("SITE_ORIGIN").ok(),
+            );
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("listening on {bind}"))?;
@@ -228,13 +228,13 @@ async fn lambda() -> Result<()> {
     init_logging();
     let table = std::env::var("APPLICATIONS_TABLE").context("APPLICATIONS_TABLE is not set")?;
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let state = AppState {
-        forms: Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
-        store: Store::Dynamo(DynamoStore::new(client, table)),
-        clock: Clock::Real,
-        limiter: RateLimiter::new(rate_limit()),
-        site_origin: std::env::var("SITE_ORIGIN").ok(),
-    };
+    let state = AppState::new(
+        Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
+        Store::Dynamo(DynamoStore::new(client, table)),
+        Clock::Real,
+        RateLimiter::new(rate_limit()),
+        std::env::var("SITE_ORIGIN").ok(),
+    );
     lambda_http::run(router(Arc::new(state)))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

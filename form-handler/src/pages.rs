@@ -46,9 +46,15 @@ pub fn form_page(
     entered: &Entered,
     errors: &[FieldError],
 ) -> String {
+    // Without JavaScript the summary takes the focus itself.
+    let summary = render::error_summary(form, errors).replacen(
+        "tabindex=\"-1\"",
+        "tabindex=\"-1\" autofocus",
+        1,
+    );
     let main = format!(
         "{}<h1>{}</h1>\n{}",
-        render::error_summary(form, errors),
+        summary,
         escape(&form.title),
         render::form_body(form, kommuner, availability, entered, errors)
     );

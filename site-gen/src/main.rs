@@ -133,7 +133,7 @@ fn run(cli: Cli) -> Result<(), BuildError> {
         }
         Command::Serve { site, bind, port } => {
             let options = site.options(None);
-            site_gen::serve::run(&site.root, options, (bind, port).into())
+            site_gen::serve::run(&site.root, options, (bind, port).into(), site.date)
         }
         Command::New { path, root } => {
             let file = site_gen::new_page::create(&root, &path, dates::today_in_denmark())?;

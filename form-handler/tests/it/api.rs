@@ -21,13 +21,13 @@ fn day(d: &str) -> Clock {
 async fn state(moto: &Moto, table: &str, clock: Clock, per_minute: u32) -> Arc<AppState> {
     let store = DynamoStore::new(moto.client(), table);
     store.create_table_if_missing().await.unwrap();
-    Arc::new(AppState {
-        forms: Forms::embedded().unwrap(),
-        store: Store::Dynamo(store),
+    Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Dynamo(store),
         clock,
-        limiter: RateLimiter::new(per_minute),
-        site_origin: None,
-    })
+        RateLimiter::new(per_minute),
+        None,
+    ))
 }
 
 fn post(path: &str, content_type: &str, body: impl Into<Body>) -> axum::http::request::Builder {
@@ -367,16 +367,16 @@ async fn rate_limit_and_store_failure() {
     );
 
     // A store that does not answer: 503 with Retry-After, never a 2xx.
-    let dead = Arc::new(AppState {
-        forms: Forms::embedded().unwrap(),
-        store: Store::Dynamo(DynamoStore::new(
+    let dead = Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Dynamo(DynamoStore::new(
             crate::moto::client_for("http://127.0.0.1:9"),
             "nowhere",
         )),
-        clock: day("2019-03-01"),
-        limiter: RateLimiter::new(10_000),
-        site_origin: None,
-    });
+        day("2019-03-01"),
+        RateLimiter::new(10_000),
+        None,
+    ));
     let (status, headers, body) = send(&dead, json_post(&as_json(VALID))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(headers.contains_key("retry-after"));

@@ -84,6 +84,8 @@ pub struct Preview {
     status: channel::Sender<Status>,
     /// Set while a rebuild runs: the background render of the previous build gives way.
     rebuilding: std::sync::atomic::AtomicBool,
+    /// The form handler on the same origin, which follows edits to the form definitions.
+    api: std::sync::OnceLock<Arc<form_handler::http::AppState>>,
 }
 
 impl Preview {
@@ -99,9 +101,22 @@ impl Preview {
             current: RwLock::new(None),
             status,
             rebuilding: std::sync::atomic::AtomicBool::new(false),
+            api: std::sync::OnceLock::new(),
         });
         preview.rebuild();
         preview
+    }
+
+    /// The forms of the last good build.
+    pub fn forms(&self) -> Arc<form_handler::forms::Forms> {
+        self.current()
+            .map(|g| g.renderer.forms.clone())
+            .unwrap_or_default()
+    }
+
+    /// Connects the form handler, so that it follows edits to the form definitions.
+    pub fn attach_api(&self, api: Arc<form_handler::http::AppState>) {
+        let _ = self.api.set(api);
     }
 
     pub fn current(&self) -> Option<Arc<Generation>> {
@@ -131,6 +146,9 @@ impl Preview {
         self.rebuilding.store(false, Ordering::SeqCst);
         match loaded {
             Ok(renderer) => {
+                if let Some(api) = self.api.get() {
+                    api.set_forms(renderer.forms.clone());
+                }
                 let version = self.status.borrow().version + 1;
                 let pages = renderer.site.entries.len();
                 let generation = Arc::new(Generation::new(renderer, version));
@@ -331,8 +349,74 @@ pub fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Runs the preview until Ctrl-C.
-pub fn run(root: &Path, options: BuildOptions, addr: SocketAddr) -> Result<(), BuildError> {
+/// Where the preview keeps applications sent from the forms: DynamoDB when
+/// `AWS_ENDPOINT_URL_DYNAMODB` and `APPLICATIONS_TABLE` are set (and site-gen is built with
+/// the `dynamodb` feature; the table is created if missing), else the file
+/// `ROOT/.site-gen/applications.jsonl`.
+async fn api_store(root: &Path) -> Result<form_handler::store::Store, BuildError> {
+    #[cfg(feature = "dynamodb")]
+    if let (Ok(table), Some(_)) = (
+        std::env::var("APPLICATIONS_TABLE"),
+        std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB"),
+    ) {
+        use form_handler::store::dynamo::{DynamoStore, sdk_config};
+        let store = DynamoStore::new(aws_sdk_dynamodb_client().await, table);
+        let _ = sdk_config;
+        store
+            .create_table_if_missing()
+            .await
+            .map_err(|e| BuildError::Usage(e.to_string()))?;
+        return Ok(form_handler::store::Store::Dynamo(store));
+    }
+    let file = root.join(".site-gen/applications.jsonl");
+    form_handler::store::local::LocalStore::open(&file)
+        .map(form_handler::store::Store::Local)
+        .map_err(|source| BuildError::Io {
+            context: format!("opening {}", file.display()),
+            source,
+        })
+}
+
+#[cfg(feature = "dynamodb")]
+async fn aws_sdk_dynamodb_client() -> form_handler::store::dynamo::Client {
+    form_handler::store::dynamo::Client::new(&form_handler::store::dynamo::sdk_config().await)
+}
+
+/// The preview's routes: the site, and the form handler under `/api/` on the same origin.
+pub async fn preview_with_api(
+    root: &Path,
+    options: &BuildOptions,
+    fixed_date: Option<jiff::civil::Date>,
+) -> Result<(Arc<Preview>, Router), BuildError> {
+    let preview = Preview::new(root, options.clone());
+    let store = api_store(&preview.root).await?;
+    eprintln!(
+        "Applications sent from the forms are stored in {}",
+        store.describe()
+    );
+    let clock = fixed_date.map_or(
+        form_handler::http::Clock::Real,
+        form_handler::http::Clock::OnDay,
+    );
+    let api = Arc::new(form_handler::http::AppState::new(
+        (*preview.forms()).clone(),
+        store,
+        clock,
+        form_handler::http::RateLimiter::new(120),
+        None,
+    ));
+    preview.attach_api(api.clone());
+    let app = router(preview.clone()).merge(form_handler::http::router(api));
+    Ok((preview, app))
+}
+
+/// Runs the preview until Ctrl-C. `fixed_date` is the `--date` given, if any.
+pub fn run(
+    root: &Path,
+    options: BuildOptions,
+    addr: SocketAddr,
+    fixed_date: Option<jiff::civil::Date>,
+) -> Result<(), BuildError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -348,13 +432,13 @@ pub fn run(root: &Path, options: BuildOptions, addr: SocketAddr) -> Result<(), B
                 context: format!("listening on {addr}"),
                 source,
             })?;
-        let preview = Preview::new(root, options);
+        let (preview, app) = preview_with_api(root, &options, fixed_date).await?;
         let _watcher = watch::start(preview.clone()).map_err(|e| BuildError::Io {
             context: "watching content/ and templates/".into(),
             source: std::io::Error::other(e),
         })?;
         eprintln!("Serving the site at http://{addr}/ (live reload on; Ctrl-C to stop)");
-        axum::serve(listener, router(preview))
+        axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
