@@ -124,6 +124,7 @@ async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
             }
             Ok(Store::Dynamo(store))
         }
+        _ if file.as_os_str() == ":memory:" => Ok(Store::Local(LocalStore::in_memory())),
         _ => Ok(Store::Local(
             LocalStore::open(file).with_context(|| format!("opening {}", file.display()))?,
         )),
