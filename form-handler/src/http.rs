@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
@@ -285,20 +285,44 @@ fn idempotency_key(headers: &HeaderMap, form_id: &str, submission: &Submission) 
     )
 }
 
+/// The request's id for the log: the Lambda request id, an `x-request-id` header, or a
+/// fresh random one.
+fn request_id(parts: &axum::http::request::Parts) -> String {
+    #[cfg(feature = "aws")]
+    {
+        use lambda_http::RequestExt;
+        if let Some(context) = parts.extensions.lambda_context_ref() {
+            return context.request_id.clone();
+        }
+    }
+    if let Some(id) = parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 100)
+    {
+        return id.to_string();
+    }
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 async fn submit(
     State(state): State<Arc<AppState>>,
     Path(form_id): Path<String>,
-    method: Method,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
     let started = Instant::now();
-    let format = format_of(&headers);
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let format = format_of(headers);
     let (response, outcome, reference) =
-        handle_submit(&state, &form_id, &headers, body, format).await;
+        handle_submit(&state, &form_id, headers, body, format).await;
     tracing::info!(
+        request_id = %request_id(&parts),
         form = %form_id,
-        method = %method,
+        method = %parts.method,
         status = response.status().as_u16(),
         outcome,
         reference = reference.as_deref().unwrap_or(""),
