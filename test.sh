@@ -50,6 +50,9 @@ done
 
 say "application forms in Chromium: same errors as the Rust validator, summary, focus, sending"
 node site-gen/tests/browser/form-test.mjs --dir "$target_dir/site-2019-03-01" --today-dir "$target_dir/site-today"
+say "application forms end to end: site-gen serve + form handler + DynamoDB (moto) in Chromium"
+cargo build --quiet -p site-gen --features dynamodb && cargo build --quiet -p form-handler
+node site-gen/tests/browser/api-e2e.mjs --site-gen "$target_dir/debug/site-gen" --form-handler "$target_dir/debug/form-handler"
 
 say "the gate itself fails on a broken site"
 node site-gen/tests/browser/selftest.mjs

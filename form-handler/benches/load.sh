@@ -10,7 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=10
-[ "${1:-}" = "--seconds" ] && SECONDS_PER_RUN=$2
+MOTO_ONLY=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_PER_RUN=$2; shift 2 ;;
+    --moto-only) MOTO_ONLY=1; shift ;;
+    *) echo "usage: $0 [--seconds N] [--moto-only]" >&2; exit 2 ;;
+  esac
+done
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]'
 cargo build --release -q -p form-handler
@@ -40,13 +47,24 @@ end
 response = function(status) if status ~= 201 then io.stderr:write("status " .. status .. "\n") end end
 LUA
 
-run_wrk() { wrk -t2 -c32 -d"${SECONDS_PER_RUN}s" -s "$work/post.lua" "http://127.0.0.1:$1" 2>"$work/wrk.err" | awk '/Requests\/sec/ {print $2}'; }
+# Successful (201) submissions per second: wrk's request count less its non-2xx count.
+run_wrk() {
+  wrk -t2 -c32 -d"${SECONDS_PER_RUN}s" -s "$work/post.lua" "http://127.0.0.1:$1" 2>"$work/wrk.err" >"$work/wrk.out"
+  python3 - "$work/wrk.out" "$SECONDS_PER_RUN" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+total = int(re.search(r"(\d+) requests in", text).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print(f"{(total - (int(bad.group(1)) if bad else 0)) / float(sys.argv[2]):.1f}")
+PY
+}
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 
+if [ "$MOTO_ONLY" = 0 ]; then
 # 1. in-memory store
 port=$(free_port)
-RATE_LIMIT_PER_MINUTE=1000000000 "$bin" serve --bind "127.0.0.1:$port" --date 2019-03-01 --store :memory: 2>/dev/null & pids+=($!)
+RATE_LIMIT_PER_MINUTE=1000000000 "$bin" serve --bind "127.0.0.1:$port" --date 2019-03-01 --store :memory: >/dev/null 2>&1 & pids+=($!)
 wait_port "$port"
 mem_rate=$(run_wrk "$port")
 bad=$(sort "$work/wrk.err" | uniq -c | head -3)
@@ -74,6 +92,7 @@ print(f"{statistics.median(times):.1f} ms median of 10 (max {max(times):.1f} ms)
 PY
 )
 echo "start to ready: $ready"
+fi
 
 # 2. DynamoDB (moto): the handler vs moto's own PutItem rate
 mport=$(free_port)
@@ -81,30 +100,46 @@ moto_server -H 127.0.0.1 -p "$mport" >/dev/null 2>&1 & pids+=($!)
 wait_port "$mport"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$mport" AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=eu-central-1 APPLICATIONS_TABLE=bench
 port=$(free_port)
-RATE_LIMIT_PER_MINUTE=1000000000 "$bin" serve --bind "127.0.0.1:$port" --date 2019-03-01 2>/dev/null & pids+=($!)
+RATE_LIMIT_PER_MINUTE=1000000000 "$bin" serve --bind "127.0.0.1:$port" --date 2019-03-01 >/dev/null 2>&1 & pids+=($!)
 wait_port "$port"
 sleep 0.5
 handler_rate=$(run_wrk "$port")
-moto_rate=$(python3 - "$mport" "$SECONDS_PER_RUN" <<'PY'
-# moto's own PutItem rate: the same number of concurrent HTTP clients (32) putting items
-# of the same size, with the AWS JSON protocol (no SDK overhead in the way).
+moto_rates=$(python3 - "$mport" "$SECONDS_PER_RUN" <<'PY'
+# moto's own rates with the same number of concurrent HTTP clients (32) and items of the
+# same size, using the AWS JSON protocol directly (no SDK in the way): PutItem, and a
+# TransactWriteItems of two conditional puts, which is what the handler sends per application.
 import json, sys, threading, time, http.client
 port, seconds = int(sys.argv[1]), float(sys.argv[2])
-item = {"pk": {"S": ""}, "fields": {"S": "x" * 600}}
-count = [0]; lock = threading.Lock(); stop = time.time() + seconds
-def worker(n):
-    c = http.client.HTTPConnection("127.0.0.1", port); i = 0
-    while time.time() < stop:
-        i += 1; item["pk"]["S"] = f"BENCH#{n}#{i}"
-        body = json.dumps({"TableName": "bench", "Item": item})
-        c.request("POST", "/", body, {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.PutItem",
-                  "Authorization": "AWS4-HMAC-SHA256 Credential=test/20190301/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"})
-        r = c.getresponse(); r.read()
-        if r.status == 200:
-            with lock: count[0] += 1
-threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
-[t.start() for t in threads]; [t.join() for t in threads]
-print(f"{count[0] / seconds:.1f}")
+def table(name):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    body = {"TableName": name, "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
+    c.request("POST", "/", json.dumps(body), headers("CreateTable")); c.getresponse().read()
+def headers(op):
+    return {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=test/20190301/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x"}
+def rate(op, make):
+    count = [0]; lock = threading.Lock(); stop = time.time() + seconds
+    def worker(n):
+        c = http.client.HTTPConnection("127.0.0.1", port); i = 0
+        while time.time() < stop:
+            i += 1
+            c.request("POST", "/", json.dumps(make(n, i)), headers(op))
+            r = c.getresponse(); r.read()
+            if r.status == 200:
+                with lock: count[0] += 1
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
+    [t.start() for t in threads]; [t.join() for t in threads]
+    return count[0] / seconds
+table("bench_put"); table("bench_tx")
+put = rate("PutItem", lambda n, i: {"TableName": "bench_put", "Item": {"pk": {"S": f"APP#{n}#{i}"}, "f": {"S": "x" * 600}}})
+cond = {"ConditionExpression": "attribute_not_exists(pk)"}
+tx = rate("TransactWriteItems", lambda n, i: {"TransactItems": [
+    {"Put": dict(TableName="bench_tx", Item={"pk": {"S": f"APP#{n}#{i}"}, "f": {"S": "x" * 600}}, **cond)},
+    {"Put": dict(TableName="bench_tx", Item={"pk": {"S": f"IDEM#{n}#{i}"}, "r": {"S": "ABC-DEF-GHJ"}}, **cond)}]})
+print(f"{put:.1f} {tx:.1f}")
 PY
 )
-echo "DynamoDB (moto): handler $handler_rate submissions/s; moto's own PutItem $moto_rate items/s; ratio $(python3 -c "print(f'{float(\"$handler_rate\")/float(\"$moto_rate\")*100:.0f}%')")"
+read -r moto_put moto_tx <<<"$moto_rates"
+pct() { python3 -c "print(f'{float(\"$1\")/float(\"$2\")*100:.0f}%')"; }
+echo "DynamoDB (moto): handler $handler_rate submissions/s; moto's own PutItem $moto_put items/s ($(pct "$handler_rate" "$moto_put")); moto's own TransactWriteItems of two conditional puts $moto_tx/s ($(pct "$handler_rate" "$moto_tx"))"

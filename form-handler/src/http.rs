@@ -35,8 +35,10 @@ pub enum Clock {
 }
 
 impl Clock {
+    /// Now, to the millisecond (HTML `<time>` and most tools take at most three decimals).
     pub fn now(self) -> Timestamp {
         let now = Timestamp::now();
+        let now = now.round(jiff::Unit::Millisecond).unwrap_or(now);
         match self {
             Clock::Real => now,
             Clock::OnDay(date) => {
