@@ -37,6 +37,8 @@ pub const ACTIONS: &[&str] = &[
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Items per query page (DynamoDB's own limit of 1 MB when unset).
+    page_size: Option<i32>,
 }
 
 type Item = HashMap<String, AttributeValue>;
@@ -80,6 +82,12 @@ impl DynamoStore {
             client,
             table: table.into(),
         }
+    }
+
+    /// Reads queries in pages of `n` items (to exercise pagination in tests).
+    pub fn with_page_size(mut self, n: i32) -> DynamoStore {
+        self.page_size = Some(n);
+        self
     }
 
     pub fn table(&self) -> &str {
@@ -266,7 +274,8 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .index_name(INDEX)
                 .expression_attribute_values(":pk", s(format!("FORM#{form_id}")))
-                .set_exclusive_start_key(start.take());
+                .set_exclusive_start_key(start.take())
+                .set_limit(self.page_size);
             query = match round {
                 Some(r) => query
                     .key_condition_expression("gsi1pk = :pk AND begins_with(gsi1sk, :round)")
