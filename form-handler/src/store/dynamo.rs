@@ -81,6 +81,7 @@ impl DynamoStore {
         DynamoStore {
             client,
             table: table.into(),
+            page_size: None,
         }
     }
 
