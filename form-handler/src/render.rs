@@ -327,36 +327,21 @@ fn render_field(
                     );
                 }
                 FieldKind::Select { options } => {
-                    let _ = writeln!(
+                    let choices = options.iter().map(|o| (o.value.as_str(), o.label.as_str()));
+                    select(
                         html,
-                        "<select class=\"form-select\" {common}{autocomplete}>\n<option value=\"\">Vælg</option>"
+                        &format!("{common}{autocomplete}"),
+                        "Vælg",
+                        choices,
+                        value,
                     );
-                    for o in options {
-                        let sel = if o.value == value { " selected" } else { "" };
-                        let _ = writeln!(
-                            html,
-                            "<option value=\"{}\"{sel}>{}</option>",
-                            escape(&o.value),
-                            escape(&o.label)
-                        );
-                    }
-                    html.push_str("</select>\n");
                 }
                 FieldKind::Kommune => {
-                    let _ = writeln!(
-                        html,
-                        "<select class=\"form-select\" {common}>\n<option value=\"\">Vælg kommune</option>"
-                    );
-                    for k in &kommuner.kommuner {
-                        let sel = if k.code == value { " selected" } else { "" };
-                        let _ = writeln!(
-                            html,
-                            "<option value=\"{}\"{sel}>{}</option>",
-                            escape(&k.code),
-                            escape(&k.name)
-                        );
-                    }
-                    html.push_str("</select>\n");
+                    let choices = kommuner
+                        .kommuner
+                        .iter()
+                        .map(|k| (k.code.as_str(), k.name.as_str()));
+                    select(html, &common, "Vælg kommune", choices, value);
                 }
                 kind => {
                     let (input_type, extra) = match kind {
@@ -385,6 +370,31 @@ fn render_field(
             html.push_str("</div>\n");
         }
     }
+}
+
+/// A `<select>` with an empty first choice and `choices` as (value, label).
+fn select<'a>(
+    html: &mut String,
+    attributes: &str,
+    prompt: &str,
+    choices: impl Iterator<Item = (&'a str, &'a str)>,
+    value: &str,
+) {
+    let _ = writeln!(
+        html,
+        "<select class=\"form-select\" {attributes}>\n<option value=\"\">{}</option>",
+        escape(prompt)
+    );
+    for (v, label) in choices {
+        let selected = if v == value { " selected" } else { "" };
+        let _ = writeln!(
+            html,
+            "<option value=\"{}\"{selected}>{}</option>",
+            escape(v),
+            escape(label)
+        );
+    }
+    html.push_str("</select>\n");
 }
 
 /// The error summary shown above the page's heading (GOV.UK and DKFDS pattern).
