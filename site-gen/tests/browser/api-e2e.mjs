@@ -33,29 +33,38 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  BROWSER_ARGS,
+  DEFAULT_CHROMIUM,
+  NAV_TIMEOUT_MS,
+  Results,
+  START_TIMEOUT_MS,
+  axeViolations,
+  checkTimeout,
+  closeAll,
+  closeBrowser,
+  collapse,
+  copySiteSources,
+  freePort,
+  launchChromium,
+  makeUsage,
+  openWatched,
+  pollUntil,
+  readArgs,
+  removeDir,
+  runCommand,
+  runTest,
+  runVnu,
+  show,
+  spawnServe,
+  stopChild,
+  tail,
+  tempDir,
+  vnuErrors,
+} from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..', '..', '..');
-const VNU_JAR = path.join(HERE, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
-// The launch settings of gate.mjs / form-test.mjs / serve-test.mjs.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const NAV_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 10_000;
-const START_TIMEOUT_MS = 30_000;
 const DATE = '2019-03-01';
 const TABLE = 'applications-e2e';
 const FORM = 'minivejledning';
@@ -84,117 +93,34 @@ const APPLICANT_PLAIN = {
 };
 const COMMON = { cvr: '10103940', kommune: '101', postnummer: '1550', kontakt_telefon: '22 33 44 55', udfordring: CHALLENGE };
 
-function usage(msg) {
-  if (msg) console.error(`api-e2e: ${msg}`);
-  console.error('usage: node api-e2e.mjs --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]');
-  process.exit(2);
-}
+const usage = makeUsage(
+  'api-e2e',
+  'usage: node api-e2e.mjs --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
+);
 
 function parseArgs(argv) {
-  const opts = { siteGen: null, formHandler: null, chromium: '/usr/bin/chromium', timeoutS: 180 };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const next = () => {
-      if (v !== undefined) return v;
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--site-gen': opts.siteGen = path.resolve(next()); break;
-      case '--form-handler': opts.formHandler = path.resolve(next()); break;
-      case '--chromium': opts.chromium = next(); break;
-      case '--timeout': opts.timeoutS = Number(next()); break;
-      case '-h': case '--help': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
+  const opts = { siteGen: null, formHandler: null, chromium: DEFAULT_CHROMIUM, timeoutS: 180 };
+  readArgs(argv, opts, {
+    '--site-gen': ['siteGen', path.resolve],
+    '--form-handler': ['formHandler', path.resolve],
+    ...BROWSER_ARGS,
+  }, usage);
   if (!opts.siteGen) usage('--site-gen is required (cargo build -p site-gen --features dynamodb)');
   if (!opts.formHandler) usage('--form-handler is required (cargo build -p form-handler)');
   for (const bin of [opts.siteGen, opts.formHandler]) if (!fs.existsSync(bin)) usage(`no binary at ${bin}`);
-  if (!(opts.timeoutS > 0)) usage('--timeout must be a positive number of seconds');
+  checkTimeout(opts, usage);
   return opts;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results
 
-const results = { passed: 0, failed: 0 };
-let exiting = false; // set by abort()
-
-function record(name, problems, info = '') {
-  if (exiting) return; // aborted: the browser is gone, later failures are noise
-  if (problems.length === 0) {
-    results.passed++;
-    console.log(`ok ${name}${info ? ` (${info})` : ''}`);
-  } else {
-    results.failed++;
-    console.log(`FAIL ${name}: ${problems.join(' | ')}`);
-  }
-}
-
+// Each check's info ends with its milliseconds; after an abort (the browser is gone) later
+// failures are noise and are not recorded.
+const results = new Results({ timed: true });
+const record = (name, problems, info) => results.record(name, problems, info);
 // Runs one named check; `fn` returns a list of problems, or {problems, info} (or throws).
-async function check(name, fn) {
-  const t0 = performance.now();
-  let problems;
-  let info = '';
-  try {
-    const r = (await fn()) || [];
-    if (Array.isArray(r)) problems = r;
-    else ({ problems, info = '' } = r);
-  } catch (err) {
-    problems = [`error: ${collapse(err && err.message ? err.message : err).slice(0, 500)}`];
-  }
-  const ms = Math.round(performance.now() - t0);
-  record(name, problems, info ? `${info}; ${ms} ms` : `${ms} ms`);
-  return problems.length === 0;
-}
-
-const collapse = (s) => String(s ?? '').replace(/\s+/g, ' ').trim();
-const show = (v) => JSON.stringify(v);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// Calls `probe` until it returns a truthy value or `timeoutMs` passes (then the last value).
-async function pollUntil(probe, timeoutMs, interval = 25) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch {
-      last = undefined;
-    }
-    if (Date.now() >= deadline) return last;
-    await sleep(interval);
-  }
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  return Promise.race([
-    promise,
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const check = (name, fn) => results.check(name, fn);
 
 // ---------------------------------------------------------------------------------------------
 // Processes and clean-up
@@ -222,78 +148,23 @@ function awsEnv(motoPort) {
   };
 }
 
-// Stops a child we started: `signal`, then SIGKILL after 3 s. `group`: the child leads its own
-// process group (moto's launcher may start the Python process as a child).
-async function stopChild(child, signal, group = false) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  const kill = (sig) => {
-    try {
-      if (group) process.kill(-child.pid, sig);
-      else child.kill(sig);
-    } catch {
-      /* gone */
-    }
-  };
-  kill(signal);
-  if (!(await Promise.race([exited.then(() => true), sleep(3_000).then(() => false)]))) {
-    kill('SIGKILL');
-    await Promise.race([exited, sleep(2_000)]);
-  }
-}
-
 async function cleanup() {
   if (state.cleaned) return;
   state.cleaned = true;
-  if (state.browser) {
-    const b = state.browser;
-    state.browser = null;
-    await Promise.race([b.close().catch(() => {}), sleep(10_000)]);
-  }
-  for (const c of state.children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  await closeBrowser(state);
+  await closeAll({ children: state.children });
   await stopChild(state.server, 'SIGINT');
-  await stopChild(state.moto, 'SIGTERM', true);
-  for (const dir of state.tmp) {
-    try {
-      fs.rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      console.log(`warning: could not remove ${dir}: ${err.message}`);
-    }
-  }
+  // moto leads its own process group (its launcher may start the Python process as a child).
+  await stopChild(state.moto, 'SIGTERM', { group: true });
+  for (const dir of state.tmp) removeDir(dir);
   state.tmp = [];
 }
 
-function tail(text, lines = 15, prefix = '  ') {
-  return text.trimEnd().split('\n').slice(-lines).map((l) => `${prefix}${l}`).join('\n');
-}
-
-// Runs a short command; resolves {code, stdout, stderr}.
-function run(cmd, args, { env = process.env, timeoutMs = 60_000 } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    state.children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      state.children.delete(child);
-      resolve({ code: null, stdout, stderr: `could not run ${cmd}: ${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      state.children.delete(child);
-      resolve({ code: signal || code, stdout, stderr });
-    });
-  });
+// Runs a short command; resolves {code (or the signal), stdout, stderr}.
+async function run(cmd, args, { env = process.env, timeoutMs = 60_000 } = {}) {
+  const r = await runCommand(cmd, args, { env, timeoutMs, children: state.children });
+  if (r.error) return { code: null, stdout: r.stdout, stderr: `could not run ${cmd}: ${r.error.message}` };
+  return { code: r.signal || r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function startMoto() {
@@ -320,27 +191,21 @@ async function startMoto() {
 }
 
 async function startSiteGen(bin, motoPort) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'api-e2e-site-'));
+  const root = tempDir('api-e2e-site-');
   state.tmp.push(root);
-  fs.cpSync(path.join(REPO, 'content'), path.join(root, 'content'), { recursive: true });
-  fs.cpSync(path.join(REPO, 'templates'), path.join(root, 'templates'), { recursive: true });
+  copySiteSources(root);
   const port = await freePort();
-  const child = spawn(bin, ['serve', '--root', root, '--port', String(port), '--date', DATE], {
-    cwd: root,
+  const { child, ready } = spawnServe(bin, {
+    root,
+    port,
+    date: DATE,
     env: awsEnv(motoPort),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    onLog: (d) => (state.serverLog += d),
+    who: 'site-gen serve',
+    line: 'Serving the site at',
   });
   state.server = child;
-  child.stderr.setEncoding('utf8');
-  const ready = new Promise((resolve) => {
-    child.stderr.on('data', (d) => {
-      state.serverLog += d;
-      if (/Serving the site at http:\/\//.test(state.serverLog)) resolve('ready');
-    });
-    child.once('error', (err) => resolve(`could not start ${bin}: ${err.message}`));
-    child.once('exit', (code, sig) => resolve(`site-gen serve exited (${sig || code}) before it was ready`));
-  });
-  const r = await Promise.race([ready, sleep(START_TIMEOUT_MS).then(() => `no "Serving the site at" line within ${START_TIMEOUT_MS / 1000} s`)]);
+  const r = await ready;
   const problems = r === 'ready' ? [] : [r];
   const storeLine = state.serverLog.split('\n').find((l) => l.includes('Applications sent from the forms are stored in'));
   if (!storeLine) problems.push('no "Applications sent from the forms are stored in" line');
@@ -356,24 +221,12 @@ async function startSiteGen(bin, motoPort) {
 // A fresh context and page. Collects uncaught script errors, requests to other hosts (blocked)
 // and local answers >= 400 (except `allowed(response)`).
 async function openContext(origin, { js = true, allowed = () => false } = {}) {
-  const context = await state.browser.newContext({ javaScriptEnabled: js, viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.origin !== origin && !['data:', 'blob:', 'about:'].includes(u.protocol)) {
-      errors.push(`request to another host: ${u.href}`);
-      return route.abort('blockedbyclient');
-    }
-    return route.continue();
-  });
+  const { context, page, errors } = await openWatched(state.browser, origin, { js, stepTimeoutMs: STEP_TIMEOUT_MS });
   context.on('response', (r) => {
     if (r.status() >= 400 && r.url().startsWith(origin) && !allowed(r)) {
       errors.push(`${r.request().method()} ${new URL(r.url()).pathname} answered ${r.status()}`);
     }
   });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.on('pageerror', (err) => errors.push(`uncaught script error: ${collapse(err.message).slice(0, 300)}`));
   const posts = [];
   page.on('request', (r) => {
     if (r.method() === 'POST') posts.push(new URL(r.url()).pathname);
@@ -381,21 +234,8 @@ async function openContext(origin, { js = true, allowed = () => false } = {}) {
   return { context, page, errors, posts };
 }
 
-// axe (WCAG 2.0/2.1 A+AA) at 1280 and 375 px on the page as it is.
-async function axeViolations(page) {
-  const { AxeBuilder } = await import('@axe-core/playwright');
-  const out = [];
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 900 });
-    const result = await withTimeout(new AxeBuilder({ page }).withTags(AXE_TAGS).analyze(), 60_000, `axe at ${width}px`);
-    for (const v of result.violations) {
-      const targets = v.nodes.map((n) => [].concat(n.target).join(' > ')).join(', ');
-      out.push(`axe ${v.id} at ${width}px: ${v.help} [${targets}]`);
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return out;
-}
+// axe (WCAG 2.0/2.1 A+AA, 1280 and 375 px) runs: each within 60 s.
+const AXE_RUN = { timeoutMs: 60_000 };
 
 // axe on a page the JavaScript-off context received (`url`, `status`, `html` as served). axe
 // cannot run where JavaScript is off (its timers never fire, also not after switching script
@@ -425,7 +265,7 @@ async function axeOnServedCopy(origin, url, status, html) {
     }));
     const problems = [];
     if (scripts.executable || scripts.noscript) problems.push(`the page has ${scripts.executable} executable scripts and ${scripts.noscript} noscript elements: the copy would differ`);
-    problems.push(...(await axeViolations(page)), ...errors);
+    problems.push(...(await axeViolations(page, AXE_RUN)), ...errors);
     return problems;
   } finally {
     await context.close();
@@ -536,7 +376,7 @@ async function withJavaScript(origin, saveDir) {
 
     await check('JavaScript on: axe finds no violation with the receipt shown', async () => {
       if ((await page.locator('div.form-receipt').count()) !== 1) return ['no receipt shown'];
-      return axeViolations(page);
+      return axeViolations(page, AXE_RUN);
     });
 
     await check('JavaScript on: no uncaught script error, foreign request or failing local request', async () => errors.slice());
@@ -734,59 +574,15 @@ async function checkTable(formHandler, motoPort, refs) {
   });
 }
 
-function runVnu(files) {
-  return new Promise((resolve) => {
-    if (!fs.existsSync(VNU_JAR)) {
-      resolve({ fatal: `vnu.jar not found at ${VNU_JAR} (run npm ci in ${HERE})` });
-      return;
-    }
-    const child = spawn('java', ['-jar', VNU_JAR, '--errors-only', '--format', 'json', ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
-    state.children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (err) => {
-      state.children.delete(child);
-      resolve({ fatal: `could not run java: ${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      state.children.delete(child);
-      for (const text of [stderr, stdout]) {
-        const start = text.indexOf('{');
-        if (start < 0) continue;
-        try {
-          const json = JSON.parse(text.slice(start));
-          if (Array.isArray(json.messages)) {
-            resolve({ messages: json.messages, code });
-            return;
-          }
-        } catch {
-          /* try the other stream */
-        }
-      }
-      resolve({ fatal: `vnu exited with ${signal || code} and no JSON report: ${(stderr || stdout).trim().slice(0, 500)}` });
-    });
-  });
-}
-
 async function checkVnu(name, files, names) {
   await check(name, async () => {
     const missing = names.filter((n) => !files.some((f) => path.basename(f) === n));
     if (missing.length) return [`not saved: ${missing.join(', ')}`];
-    const r = await runVnu(files);
+    const r = await runVnu(files, state.children);
     if (r.fatal) return [r.fatal];
-    const errs = r.messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
-    const problems = errs.map((m) => {
-      let file = m.url || '';
-      try {
-        file = path.basename(fileURLToPath(file));
-      } catch {
-        /* keep */
-      }
-      return `${file}:${m.lastLine ?? '?'}:${m.firstColumn ?? m.lastColumn ?? '?'}: ${collapse(m.message)}`;
-    });
-    if (!errs.length && r.code !== 0) problems.push(`vnu exited with ${r.code} but reported no error`);
+    const { errors, quiet } = vnuErrors(r);
+    const problems = errors.map((m) => `${path.basename(m.file)}:${m.lastLine ?? '?'}:${m.firstColumn ?? m.lastColumn ?? '?'}: ${collapse(m.message)}`);
+    if (quiet) problems.push(quiet);
     return problems;
   });
 }
@@ -812,10 +608,9 @@ async function main(opts) {
   });
   if (!serverOk) return;
 
-  const { chromium } = await import('playwright-core');
-  state.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  state.browser = await launchChromium(opts.chromium);
 
-  const saveDir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-e2e-html-'));
+  const saveDir = tempDir('api-e2e-html-');
   state.tmp.push(saveDir);
 
   const js = await withJavaScript(origin, saveDir);
@@ -830,35 +625,24 @@ async function main(opts) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-
-async function abort(why, code) {
-  if (exiting) return;
-  exiting = true;
-  console.log(`FAIL api-e2e: ${why}`);
+const printServerLog = () => {
   if (state.serverLog) console.log(tail(state.serverLog, 15, '  server: '));
-  await cleanup();
-  console.log(`${results.passed} passed, ${results.failed + 1} failed`);
-  process.exit(code);
-}
+};
 
-const overall = setTimeout(() => abort(`overall timeout after ${opts.timeoutS} s`, 1), opts.timeoutS * 1000);
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
-
-try {
-  await main(opts);
-} catch (err) {
-  if (!exiting) {
+await runTest({
+  name: 'api-e2e',
+  timeoutMs: opts.timeoutS * 1000,
+  timeoutText: `${opts.timeoutS} s`,
+  main: () => main(opts),
+  cleanup,
+  onAbort: () => {
+    results.closed = true;
+    printServerLog();
+  },
+  abortTally: () => results.tally(1),
+  onError: (err) => {
     record('api-e2e', [collapse(err && err.stack ? err.stack : err).slice(0, 800)]);
-    if (state.serverLog) console.log(tail(state.serverLog, 15, '  server: '));
-  }
-} finally {
-  if (!exiting) {
-    clearTimeout(overall);
-    await cleanup();
-  }
-}
-if (!exiting) {
-  console.log(`${results.passed} passed, ${results.failed} failed`);
-  process.exit(results.failed > 0 || results.passed === 0 ? 1 : 0);
-}
+    printServerLog();
+  },
+  tally: () => results.tally(),
+});

@@ -25,28 +25,31 @@
 //      on pages with a form.
 // Ends with one line `N passed, M failed`; exit 1 on any failure.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { closeServer, startServer } from './server.mjs';
+import {
+  BROWSER_ARGS,
+  DEFAULT_CHROMIUM,
+  NAV_TIMEOUT_MS,
+  REPO,
+  Results,
+  axeViolations,
+  checkTimeout,
+  closeAll,
+  collapse,
+  defaultSiteGenBin,
+  launchChromium,
+  makeUsage,
+  openWatched,
+  readArgs,
+  runCommand,
+  runTest,
+  show,
+  tempDir,
+} from './lib.mjs';
+import { startServer } from './server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..', '..', '..');
 const CASES_FILE = path.join(REPO, 'form-handler', 'tests', 'validation-cases.json');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const NAV_TIMEOUT_MS = 30_000;
 const STEP_TIMEOUT_MS = 5_000;
 const MINI = '/minivejledningsforloeb/';
 const ETAARIG = '/etaarige-forloeb/';
@@ -54,113 +57,54 @@ const FORM_PAGES = { minivejledning: MINI, 'etaarigt-forloeb': ETAARIG };
 const SEND_FAILED = 'Ansøgningen blev ikke sendt. Prøv igen om lidt.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-function usage(msg) {
-  if (msg) console.error(`form-test: ${msg}`);
-  console.error(
-    'usage: node form-test.mjs --dir SITE [--today-dir SITE] [--bin PATH_TO_SITE_GEN] [--chromium PATH] [--timeout SECONDS]',
-  );
-  process.exit(2);
-}
+const usage = makeUsage(
+  'form-test',
+  'usage: node form-test.mjs --dir SITE [--today-dir SITE] [--bin PATH_TO_SITE_GEN] [--chromium PATH] [--timeout SECONDS]',
+);
 
 function parseArgs(argv) {
-  const targetDir = process.env.CARGO_TARGET_DIR
-    ? path.resolve(REPO, process.env.CARGO_TARGET_DIR)
-    : path.join(REPO, 'target');
   const opts = {
     dir: null,
     todayDir: null,
-    bin: path.join(targetDir, 'debug', 'site-gen'),
-    chromium: '/usr/bin/chromium',
+    bin: defaultSiteGenBin(),
+    chromium: DEFAULT_CHROMIUM,
     timeoutS: 300,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const next = () => {
-      if (v !== undefined) return v;
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--dir': opts.dir = path.resolve(next()); break;
-      case '--today-dir': opts.todayDir = path.resolve(next()); break;
-      case '--bin': opts.bin = path.resolve(next()); break;
-      case '--chromium': opts.chromium = next(); break;
-      case '--timeout': opts.timeoutS = Number(next()); break;
-      case '-h': case '--help': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
+  readArgs(argv, opts, {
+    '--dir': ['dir', path.resolve],
+    '--today-dir': ['todayDir', path.resolve],
+    '--bin': ['bin', path.resolve],
+    ...BROWSER_ARGS,
+  }, usage);
   if (!opts.dir) usage('--dir is required');
   for (const d of [opts.dir, opts.todayDir]) {
     if (d && !(fs.existsSync(d) && fs.statSync(d).isDirectory())) usage(`not a directory: ${d}`);
   }
   if (!opts.todayDir && !fs.existsSync(opts.bin)) usage(`no --today-dir and no site-gen binary at ${opts.bin}`);
-  if (!(opts.timeoutS > 0)) usage('--timeout must be a positive number of seconds');
+  checkTimeout(opts, usage);
   return opts;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Results
 
-const results = { passed: 0, failed: 0 };
-
-function record(name, problems) {
-  if (problems.length === 0) {
-    results.passed++;
-    console.log(`ok ${name}`);
-  } else {
-    results.failed++;
-    console.log(`FAIL ${name}: ${problems.join(' | ')}`);
-  }
-}
-
+const results = new Results();
+const record = (name, problems) => results.record(name, problems);
 // Runs one named check; `fn` returns a list of problems (or throws one).
-async function check(name, fn) {
-  let problems;
-  try {
-    problems = (await fn()) || [];
-  } catch (err) {
-    problems = [`error: ${collapse(err && err.message ? err.message : err).slice(0, 500)}`];
-  }
-  record(name, problems);
-}
-
-function collapse(s) {
-  return String(s ?? '').replace(/\s+/g, ' ').trim();
-}
-
-const show = (v) => JSON.stringify(v);
+const check = (name, fn) => results.check(name, fn);
 
 // ---------------------------------------------------------------------------------------------
 // Site and browser
 
 const state = { servers: [], browser: null, children: new Set(), tmp: null };
 
-function buildToday(bin) {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'form-test-today-'));
+async function buildToday(bin) {
+  const out = tempDir('form-test-today-');
   state.tmp = out;
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['build', '--output', out], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    state.children.add(child);
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.stderr.on('data', (d) => (text += d));
-    child.on('error', (err) => {
-      state.children.delete(child);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      state.children.delete(child);
-      if (code === 0) resolve(out);
-      else reject(new Error(`site-gen build for today exited with ${code}: ${collapse(text).slice(0, 400)}`));
-    });
-  });
+  const r = await runCommand(bin, ['build', '--output', out], { cwd: REPO, children: state.children });
+  if (r.error) throw r.error;
+  if (r.code !== 0) throw new Error(`site-gen build for today exited with ${r.code}: ${collapse(r.out).slice(0, 400)}`);
+  return out;
 }
 
 async function serve(dir) {
@@ -170,19 +114,10 @@ async function serve(dir) {
 }
 
 async function cleanup() {
-  for (const c of state.children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* ignore */
-    }
-  }
-  const tasks = [];
-  if (state.browser) tasks.push(state.browser.close().catch(() => {}));
-  for (const s of state.servers) tasks.push(closeServer(s));
+  const { browser, servers } = state;
   state.browser = null;
   state.servers = [];
-  await Promise.race([Promise.all(tasks), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await closeAll({ children: state.children, browser, servers });
   if (state.tmp) {
     fs.rmSync(state.tmp, { recursive: true, force: true });
     state.tmp = null;
@@ -191,37 +126,10 @@ async function cleanup() {
 
 // A fresh page; uncaught script errors and requests to other hosts are collected.
 async function openPage(origin, urlPath, { js = true, width = 1280 } = {}) {
-  const context = await state.browser.newContext({ javaScriptEnabled: js, viewport: { width, height: 900 } });
-  const errors = [];
-  await context.route('**/*', (route) => {
-    const u = new URL(route.request().url());
-    if (u.origin !== origin && !['data:', 'blob:', 'about:'].includes(u.protocol)) {
-      errors.push(`request to another host: ${u.href}`);
-      return route.abort('blockedbyclient');
-    }
-    return route.continue();
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT_MS);
-  page.on('pageerror', (err) => errors.push(`uncaught script error: ${collapse(err.message).slice(0, 300)}`));
+  const { context, page, errors } = await openWatched(state.browser, origin, { js, width, stepTimeoutMs: STEP_TIMEOUT_MS });
   const resp = await page.goto(origin + urlPath, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
   if (!resp || resp.status() !== 200) throw new Error(`${urlPath}: HTTP ${resp ? resp.status() : 'no response'}`);
   return { context, page, errors };
-}
-
-async function axeViolations(page) {
-  const { AxeBuilder } = await import('@axe-core/playwright');
-  const out = [];
-  for (const width of [1280, 375]) {
-    await page.setViewportSize({ width, height: 900 });
-    const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-    for (const v of result.violations) {
-      const targets = v.nodes.map((n) => [].concat(n.target).join(' > ')).join(', ');
-      out.push(`axe ${v.id} at ${width}px: ${v.help} [${targets}]`);
-    }
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -891,8 +799,7 @@ async function todaySite(origin) {
 
 async function main(opts) {
   const cases = JSON.parse(fs.readFileSync(CASES_FILE, 'utf8'));
-  const { chromium } = await import('playwright-core');
-  state.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  state.browser = await launchChromium(opts.chromium);
 
   const origin = await serve(opts.dir);
   const open = await fetch(origin + MINI).then((r) => r.text());
@@ -910,32 +817,14 @@ async function main(opts) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-let exiting = false;
 
-async function abort(why, code) {
-  if (exiting) return;
-  exiting = true;
-  console.log(`FAIL form-test: ${why}`);
-  await cleanup();
-  console.log(`${results.passed} passed, ${results.failed + 1} failed`);
-  process.exit(code);
-}
-
-const overall = setTimeout(() => abort(`overall timeout after ${opts.timeoutS}s`, 1), opts.timeoutS * 1000);
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
-
-try {
-  await main(opts);
-} catch (err) {
-  if (!exiting) record('form-test', [collapse(err && err.stack ? err.stack : err).slice(0, 800)]);
-} finally {
-  if (!exiting) {
-    clearTimeout(overall);
-    await cleanup();
-  }
-}
-if (!exiting) {
-  console.log(`${results.passed} passed, ${results.failed} failed`);
-  process.exit(results.failed > 0 || results.passed === 0 ? 1 : 0);
-}
+await runTest({
+  name: 'form-test',
+  timeoutMs: opts.timeoutS * 1000,
+  timeoutText: `${opts.timeoutS}s`,
+  main: () => main(opts),
+  cleanup,
+  abortTally: () => results.tally(1),
+  onError: (err) => record('form-test', [collapse(err && err.stack ? err.stack : err).slice(0, 800)]),
+  tally: () => results.tally(),
+});

@@ -10,40 +10,37 @@
 // full-page screenshots at 375 and 1280 px, and the fold behaviour of `details.fold`
 // (with JavaScript on and off). Ends with one line `N passed, M failed`; exit 1 on any failure.
 
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { closeServer, startServer } from './server.mjs';
+import {
+  BROWSER_ARGS,
+  DEFAULT_CHROMIUM,
+  NAV_TIMEOUT_MS,
+  axeByWidth,
+  checkTimeout,
+  closeAll,
+  collapse,
+  isForeign,
+  launchChromium,
+  makeUsage,
+  readArgs,
+  runTest,
+  runVnu,
+  vnuErrors,
+} from './lib.mjs';
+import { startServer } from './server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VNU_JAR = path.join(HERE, 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const WIDTHS = [375, 1280];
-const NAV_TIMEOUT_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-function usage(msg) {
-  if (msg) console.error(`gate: ${msg}`);
-  console.error(
-    'usage: node gate.mjs --dir PATH_TO_SITE [--screenshots DIR] [--base-url http://127.0.0.1:PORT]' +
-      ' [--timeout SECONDS] [--chromium PATH]',
-  );
-  process.exit(2);
-}
+const usage = makeUsage(
+  'gate',
+  'usage: node gate.mjs --dir PATH_TO_SITE [--screenshots DIR] [--base-url http://127.0.0.1:PORT]' +
+    ' [--timeout SECONDS] [--chromium PATH]',
+);
 
 function parseArgs(argv) {
   const opts = {
@@ -51,34 +48,17 @@ function parseArgs(argv) {
     screenshots: path.resolve('target', 'screenshots'),
     baseUrl: null,
     timeoutS: 600,
-    chromium: '/usr/bin/chromium',
+    chromium: DEFAULT_CHROMIUM,
   };
-  for (let i = 0; i < argv.length; i++) {
-    let a = argv[i];
-    let v;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      v = a.slice(eq + 1);
-      a = a.slice(0, eq);
-    }
-    const next = () => {
-      if (v !== undefined) return v;
-      if (i + 1 >= argv.length) usage(`${a} needs a value`);
-      return argv[++i];
-    };
-    switch (a) {
-      case '--dir': opts.dir = path.resolve(next()); break;
-      case '--screenshots': opts.screenshots = path.resolve(next()); break;
-      case '--base-url': opts.baseUrl = next().replace(/\/+$/, ''); break;
-      case '--timeout': opts.timeoutS = Number(next()); break;
-      case '--chromium': opts.chromium = next(); break;
-      case '-h': case '--help': usage(); break;
-      default: usage(`unknown argument ${a}`);
-    }
-  }
+  readArgs(argv, opts, {
+    '--dir': ['dir', path.resolve],
+    '--screenshots': ['screenshots', path.resolve],
+    '--base-url': ['baseUrl', (v) => v.replace(/\/+$/, '')],
+    ...BROWSER_ARGS,
+  }, usage);
   if (!opts.dir) usage('--dir is required');
   if (!existsSync(opts.dir) || !statSync(opts.dir).isDirectory()) usage(`not a directory: ${opts.dir}`);
-  if (!(opts.timeoutS > 0)) usage('--timeout must be a positive number of seconds');
+  checkTimeout(opts, usage);
   if (opts.baseUrl) {
     try {
       new URL(opts.baseUrl);
@@ -126,64 +106,7 @@ function isRedirectStub(html) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Nu HTML checker (one JVM for all files)
-
-const children = new Set();
-
-function runVnu(files) {
-  return new Promise((resolve) => {
-    if (!existsSync(VNU_JAR)) {
-      resolve({ fatal: `vnu.jar not found at ${VNU_JAR} (run npm ci in ${HERE})` });
-      return;
-    }
-    const child = spawn('java', ['-jar', VNU_JAR, '--errors-only', '--format', 'json', ...files], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', (err) => {
-      children.delete(child);
-      resolve({ fatal: `could not run java: ${err.message}` });
-    });
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      for (const text of [stderr, stdout]) {
-        const start = text.indexOf('{');
-        if (start < 0) continue;
-        try {
-          const json = JSON.parse(text.slice(start));
-          if (Array.isArray(json.messages)) {
-            resolve({ messages: json.messages, code });
-            return;
-          }
-        } catch {
-          /* try the other stream */
-        }
-      }
-      resolve({
-        fatal: `vnu exited with ${signal || code} and no JSON report: ${(stderr || stdout).trim().slice(0, 500)}`,
-      });
-    });
-  });
-}
-
-function fileOfVnuUrl(u) {
-  try {
-    return fileURLToPath(u);
-  } catch {
-    return u;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Browser checks
-
-function collapse(s) {
-  return (s || '').replace(/\s+/g, ' ').trim();
-}
 
 function formatAxe(v) {
   const targets = v.nodes
@@ -199,8 +122,7 @@ async function watchContext(context, origin, rec) {
     const u = route.request().url();
     let foreign = false;
     try {
-      const p = new URL(u);
-      foreign = !['data:', 'blob:', 'about:'].includes(p.protocol) && p.origin !== origin;
+      foreign = isForeign(u, origin);
     } catch {
       foreign = true;
     }
@@ -213,8 +135,7 @@ async function watchContext(context, origin, rec) {
   context.on('request', (r) => {
     const u = r.url();
     try {
-      const p = new URL(u);
-      if (!['data:', 'blob:', 'about:'].includes(p.protocol) && p.origin !== origin) rec.foreign.add(u);
+      if (isForeign(u, origin)) rec.foreign.add(u);
     } catch {
       rec.foreign.add(u);
     }
@@ -389,12 +310,9 @@ async function checkPage(browser, pageInfo, origin, opts) {
     }
 
     // Accessibility (desktop width, then phone width; each rule/target reported once).
-    const { AxeBuilder } = await import('@axe-core/playwright');
     const seen = new Set();
-    for (const width of [1280, 375]) {
-      await page.setViewportSize({ width, height: 900 });
-      const result = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-      for (const v of result.violations) {
+    for (const { width, violations } of await axeByWidth(page)) {
+      for (const v of violations) {
         const line = formatAxe(v);
         if (seen.has(line)) continue;
         seen.add(line);
@@ -437,21 +355,13 @@ async function checkPage(browser, pageInfo, origin, opts) {
 // Main
 
 const state = { server: null, browser: null, pages: [], done: new Map(), finished: false };
+const children = new Set(); // the running vnu (java), killed by clean-up
 
 async function cleanup() {
-  for (const c of children) {
-    try {
-      c.kill('SIGKILL');
-    } catch {
-      /* ignore */
-    }
-  }
-  const tasks = [];
-  if (state.browser) tasks.push(state.browser.close().catch(() => {}));
-  if (state.server) tasks.push(closeServer(state.server));
+  const { browser, server } = state;
   state.browser = null;
   state.server = null;
-  await Promise.race([Promise.all(tasks), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await closeAll({ children, browser, servers: server ? [server] : [] });
 }
 
 function report(extraFailed = 0) {
@@ -479,22 +389,21 @@ async function main(opts) {
   state.pages.sort((a, b) => (a.urlPath < b.urlPath ? -1 : a.urlPath > b.urlPath ? 1 : 0));
   if (state.pages.length === 0) {
     console.log(`FAIL no .html files found under ${opts.dir}`);
-    console.log('0 passed, 0 failed');
-    return 1;
+    return 1; // the closing line says 0 passed, 0 failed
   }
 
   const reasons = new Map(state.pages.map((p) => [p.file, []]));
   const globalReasons = [];
 
   // 1. Nu HTML checker, once over all files.
-  const vnu = await runVnu(state.pages.map((p) => p.file));
+  const vnu = await runVnu(state.pages.map((p) => p.file), children);
   if (vnu.fatal) {
     console.log(`vnu: ${vnu.fatal}`);
     globalReasons.push(`vnu did not run: ${vnu.fatal}`);
   } else {
-    const errors = vnu.messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
+    const { errors, quiet } = vnuErrors(vnu);
     for (const m of errors) {
-      const file = fileOfVnuUrl(m.url || '');
+      const file = m.file;
       const line = m.lastLine ?? m.firstLine ?? 0;
       const col = m.firstColumn ?? m.lastColumn ?? 0;
       const shown = path.relative(process.cwd(), file) || file;
@@ -504,7 +413,7 @@ async function main(opts) {
       if (list) list.push(`vnu ${line}:${col}: ${msg}`);
       else globalReasons.push(`vnu: ${shown}: ${msg}`);
     }
-    if (errors.length === 0 && vnu.code !== 0) globalReasons.push(`vnu exited with ${vnu.code} but reported no error`);
+    if (quiet) globalReasons.push(quiet);
   }
 
   // 2. Browser checks, one page at a time.
@@ -520,13 +429,7 @@ async function main(opts) {
   const needBrowser = state.pages.some((p) => !p.stub);
   if (needBrowser) {
     try {
-      const { chromium } = await import('playwright-core');
-      state.browser = await chromium.launch({
-        executablePath: opts.chromium,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        timeout: 60_000,
-      });
+      state.browser = await launchChromium(opts.chromium);
     } catch (err) {
       globalReasons.push(`could not launch Chromium: ${collapse(err.message).slice(0, 300)}`);
     }
@@ -541,43 +444,27 @@ async function main(opts) {
     console.log(all.length ? `FAIL ${label}: ${all.join(' | ')}` : `ok ${label}`);
   }
 
-  const { passed, failed } = report();
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed > 0 ? 1 : 0;
+  return report().failed > 0 ? 1 : 0; // the closing line is printed after clean-up
 }
 
 const opts = parseArgs(process.argv.slice(2));
-let exiting = false;
+const unchecked = () => state.pages.length - state.done.size;
 
-async function abort(why, code) {
-  if (exiting) return;
-  exiting = true;
-  console.log(`FAIL gate: ${why}`);
-  const { passed, failed } = report();
-  const unchecked = state.pages.length - state.done.size;
-  await cleanup();
-  console.log(`${passed} passed, ${failed + Math.max(unchecked, 1)} failed`);
-  process.exit(code);
-}
-
-const overall = setTimeout(() => abort(`overall timeout after ${opts.timeoutS}s`, 1), opts.timeoutS * 1000);
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
-
-let code = 1;
-try {
-  code = await main(opts);
-} catch (err) {
-  if (!exiting) {
-    console.log(`FAIL gate: ${err && err.stack ? err.stack : err}`);
+await runTest({
+  name: 'gate',
+  timeoutMs: opts.timeoutS * 1000,
+  timeoutText: `${opts.timeoutS}s`,
+  main: () => main(opts),
+  cleanup,
+  // The tally of an abort is taken before clean-up (which ends the page being checked).
+  onAbort: () => {
     const { passed, failed } = report();
-    console.log(`${passed} passed, ${Math.max(failed, 1) + (state.pages.length - state.done.size)} failed`);
-  }
-  code = 1;
-} finally {
-  if (!exiting) {
-    clearTimeout(overall);
-    await cleanup();
-  }
-}
-if (!exiting) process.exit(code);
+    return { passed, failed: failed + Math.max(unchecked(), 1) };
+  },
+  abortTally: (tally) => tally,
+  onError: (err) => console.log(`FAIL gate: ${err && err.stack ? err.stack : err}`),
+  tally: (code, threw) => {
+    const { passed, failed } = report();
+    return threw ? { passed, failed: Math.max(failed, 1) + unchecked(), code: 1 } : { passed, failed, code };
+  },
+});

@@ -4,31 +4,20 @@
 // checks the static server directly, and checks that --timeout stops a run cleanly.
 // Ends with one line `N passed, M failed`; exit 1 on any mismatch.
 
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { HERE, finish, runCommand } from './lib.mjs';
 import { closeServer, startServer } from './server.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const GATE = path.join(HERE, 'gate.mjs');
 const GOOD = path.join(HERE, 'fixtures', 'good');
 const BAD = path.join(HERE, 'fixtures', 'bad');
 
-function runGate(args, limitMs = 300_000) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [GATE, ...args], { cwd: HERE, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      resolve({ code, signal, out, ms: Date.now() - started });
-    });
-  });
+// Runs gate.mjs; resolves {code, signal, out (stdout and stderr), ms}.
+async function runGate(args, limitMs = 300_000) {
+  const { code, signal, out, ms } = await runCommand(process.execPath, [GATE, ...args], { cwd: HERE, timeoutMs: limitMs });
+  return { code, signal, out, ms };
 }
 
 function expect(problems, cond, what) {
@@ -142,5 +131,4 @@ try {
   await rm(tmp, { recursive: true, force: true });
 }
 console.log(`selftest took ${((Date.now() - started) / 1000).toFixed(1)}s`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish({ passed, failed }, failed > 0 ? 1 : 0);

@@ -18,51 +18,40 @@
 // target/debug/site-gen of this workspace (CARGO_TARGET_DIR is honoured); build it first with
 // `cargo build -p site-gen`.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_CHROMIUM,
+  Results,
+  closeBrowser,
+  collapse,
+  copySiteSources,
+  defaultSiteGenBin,
+  freePort,
+  launchChromium,
+  makeUsage,
+  pollUntil as poll,
+  readArgs,
+  removeDir,
+  runTest,
+  spawnServe,
+  stopChild,
+  tail,
+  tempDir,
+} from './lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REPO = path.resolve(HERE, '..', '..', '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const STEPS = 7;
 const OVERALL_TIMEOUT_MS = 120_000;
-const START_TIMEOUT_MS = 30_000;
 const CHANGE_TIMEOUT_MS = 5_000; // a saved change must be visible in the open tab within this
 const PAGE_PATH = '/landsdaekkende-konferencer/';
 const PAGE_FILE = path.join('content', 'landsdaekkende-konferencer.md');
 const TEMPLATE_FILE = path.join('templates', 'page.html');
 
-function usage(msg) {
-  if (msg) console.error(`serve-test: ${msg}`);
-  console.error('usage: node serve-test.mjs [--bin PATH_TO_SITE_GEN] [--chromium PATH]');
-  process.exit(2);
-}
+const usage = makeUsage('serve-test', 'usage: node serve-test.mjs [--bin PATH_TO_SITE_GEN] [--chromium PATH]');
 
 function parseArgs(argv) {
-  const targetDir = process.env.CARGO_TARGET_DIR
-    ? path.resolve(REPO, process.env.CARGO_TARGET_DIR)
-    : path.join(REPO, 'target');
-  const opts = { bin: path.join(targetDir, 'debug', 'site-gen'), chromium: '/usr/bin/chromium' };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
-    if (a === '--bin') opts.bin = path.resolve(next());
-    else if (a === '--chromium') opts.chromium = next();
-    else if (a === '-h' || a === '--help') usage();
-    else usage(`unknown argument ${a}`);
-  }
+  const opts = { bin: defaultSiteGenBin(), chromium: DEFAULT_CHROMIUM };
+  readArgs(argv, opts, { '--bin': ['bin', path.resolve], '--chromium': ['chromium'] }, usage, { inline: false });
   if (!fs.existsSync(opts.bin)) usage(`no site-gen binary at ${opts.bin} (run cargo build -p site-gen)`);
   return opts;
 }
@@ -70,39 +59,8 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function collapse(s) {
-  return String(s ?? '').replace(/\s+/g, ' ').trim();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-// Calls `probe` every `interval` ms until it returns a truthy value (returned) or `timeoutMs`
-// passes (returns the last value). Exceptions count as "not yet" (e.g. during a navigation).
-async function pollUntil(probe, timeoutMs, interval = 10) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      last = await probe();
-      if (last) return last;
-    } catch {
-      last = undefined;
-    }
-    if (Date.now() >= deadline) return last;
-    await sleep(interval);
-  }
-}
+// Polls every 10 ms (the write-to-visible time is measured with it).
+const pollUntil = (probe, timeoutMs) => poll(probe, timeoutMs, 10);
 
 // The text of the page's h1, or null while there is none (or the page is navigating).
 async function h1Text(page) {
@@ -149,78 +107,40 @@ function addFrontMatterLine(text, line) {
 const state = {
   tmp: null,
   server: null,
-  serverExited: null,
   stderr: '',
   browser: null,
-  results: [],
   cleaned: false,
 };
 
-function record(step, name, problems, info = '') {
-  state.results.push({ step, ok: problems.length === 0 });
-  const label = `${step}. ${name}`;
-  if (problems.length === 0) console.log(`ok ${label}${info ? ` (${info})` : ''}`);
-  else console.log(`FAIL ${label}: ${problems.join(' | ')}`);
-}
-
-async function stopServer() {
-  const child = state.server;
-  state.server = null;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    child.kill('SIGINT'); // the server's Ctrl-C handler
-  } catch {
-    /* gone */
-  }
-  const graceful = await Promise.race([exited.then(() => true), sleep(2_000).then(() => false)]);
-  if (!graceful) {
-    try {
-      child.kill('SIGKILL');
-    } catch {
-      /* gone */
-    }
-    await Promise.race([exited, sleep(2_000)]);
-  }
-}
+const results = new Results();
+const record = (step, name, problems, info = '') => results.record(`${step}. ${name}`, problems, info);
 
 async function cleanup() {
   if (state.cleaned) return;
   state.cleaned = true;
-  if (state.browser) {
-    const b = state.browser;
-    state.browser = null;
-    await Promise.race([b.close().catch(() => {}), sleep(10_000)]);
-  }
-  await stopServer();
+  await closeBrowser(state);
+  const server = state.server;
+  state.server = null;
+  await stopChild(server, 'SIGINT', { graceMs: 2_000 }); // the server's Ctrl-C handler
   if (state.tmp) {
-    try {
-      fs.rmSync(state.tmp, { recursive: true, force: true });
-    } catch (err) {
-      console.log(`warning: could not remove ${state.tmp}: ${err.message}`);
-    }
+    removeDir(state.tmp);
     state.tmp = null;
   }
 }
 
-function serverLog(lines = 15) {
-  const all = state.stderr.trimEnd().split('\n');
-  return all.slice(-lines).map((l) => `  server: ${l}`).join('\n');
-}
+const serverLog = (lines = 15) => tail(state.stderr, lines, '  server: ');
 
 // ---------------------------------------------------------------------------------------------
 // The test
 
 async function main(opts) {
-  const STEPS = 7;
   const stamp = Date.now().toString(36);
   const title2 = `Konferencer for hele landet ${stamp}`;
   const title3 = `Årlige landskonferencer ${stamp}`;
 
   // 1. Temp copy, free port, server up.
-  state.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'site-gen-serve-test-'));
-  fs.cpSync(path.join(REPO, 'content'), path.join(state.tmp, 'content'), { recursive: true });
-  fs.cpSync(path.join(REPO, 'templates'), path.join(state.tmp, 'templates'), { recursive: true });
+  state.tmp = tempDir('site-gen-serve-test-');
+  copySiteSources(state.tmp);
   const pageFile = path.join(state.tmp, PAGE_FILE);
   const templateFile = path.join(state.tmp, TEMPLATE_FILE);
   const originalPage = fs.readFileSync(pageFile, 'utf8');
@@ -232,22 +152,16 @@ async function main(opts) {
   {
     const problems = [];
     const started = Date.now();
-    const child = spawn(opts.bin, ['serve', '--root', state.tmp, '--port', String(port), '--date', '2019-03-01'], {
-      cwd: state.tmp,
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const { child, ready } = spawnServe(opts.bin, {
+      root: state.tmp,
+      port,
+      date: '2019-03-01',
+      onLog: (d) => (state.stderr += d),
+      who: 'the server',
+      line: 'Serving',
     });
     state.server = child;
-    state.serverExited = new Promise((r) => child.once('exit', (code, sig) => r(sig || code)));
-    child.stderr.setEncoding('utf8');
-    const ready = new Promise((resolve) => {
-      child.stderr.on('data', (d) => {
-        state.stderr += d;
-        if (/Serving the site at http:\/\//.test(state.stderr)) resolve('ready');
-      });
-      child.once('error', (err) => resolve(`could not start ${opts.bin}: ${err.message}`));
-      state.serverExited.then((c) => resolve(`the server exited (${c}) before it was ready`));
-    });
-    const r = await Promise.race([ready, sleep(START_TIMEOUT_MS).then(() => `no "Serving" line within ${START_TIMEOUT_MS / 1000} s`)]);
+    const r = await ready;
     if (r !== 'ready') problems.push(r);
     record(1, 'server starts', problems, `${Date.now() - started} ms, port ${port}`);
     if (problems.length) {
@@ -256,8 +170,7 @@ async function main(opts) {
     }
   }
 
-  const { chromium } = await import('playwright-core');
-  state.browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  state.browser = await launchChromium(opts.chromium);
   const context = await state.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const scriptErrors = [];
@@ -396,55 +309,31 @@ async function main(opts) {
 
   if (manualNavigations !== 1) console.log(`note: ${manualNavigations} manual navigations`);
   if (scriptErrors.length) console.log(`note: uncaught script errors in the tab: ${scriptErrors.join(' | ')}`);
-  if (state.results.some((r) => !r.ok)) console.log(serverLog(30));
+  if (results.failed > 0) console.log(serverLog(30));
   return { failedEarly: 0 };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function summary(extraFailed = 0) {
-  const passed = state.results.filter((r) => r.ok).length;
-  const failed = state.results.length - passed + extraFailed;
-  return { passed, failed };
-}
-
 const opts = parseArgs(process.argv.slice(2));
-let exiting = false;
+// The steps an abort or an error leaves unrecorded count as failed (at least one).
+const unrecorded = () => Math.max(STEPS - results.count, 1);
+const noPass = { needPass: false };
 
-async function abort(why, code) {
-  if (exiting) return;
-  exiting = true;
-  console.log(`FAIL serve-test: ${why}`);
-  if (state.stderr) console.log(serverLog());
-  await cleanup();
-  const { passed, failed } = summary(Math.max(7 - state.results.length, 1));
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(code);
-}
-
-const overall = setTimeout(() => abort(`overall timeout after ${OVERALL_TIMEOUT_MS / 1000} s`, 1), OVERALL_TIMEOUT_MS);
-process.on('SIGINT', () => abort('interrupted', 130));
-process.on('SIGTERM', () => abort('terminated', 143));
-
-let extra = 0;
-try {
-  const r = await main(opts);
-  extra = r.failedEarly;
-} catch (err) {
-  if (!exiting) {
+await runTest({
+  name: 'serve-test',
+  timeoutMs: OVERALL_TIMEOUT_MS,
+  timeoutText: `${OVERALL_TIMEOUT_MS / 1000} s`,
+  main: () => main(opts),
+  cleanup,
+  onAbort: () => {
+    if (state.stderr) console.log(serverLog());
+  },
+  abortTally: () => results.tally(unrecorded(), noPass),
+  onError: (err) => {
     console.log(`FAIL serve-test: ${err && err.stack ? err.stack : err}`);
     if (state.stderr) console.log(serverLog());
-  }
-  extra = Math.max(7 - state.results.length, 1);
-} finally {
-  if (!exiting) {
-    clearTimeout(overall);
-    await cleanup();
-  }
-}
-if (!exiting) {
-  const { passed, failed } = summary(extra);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed > 0 ? 1 : 0);
-}
+  },
+  tally: (r, threw) => results.tally(threw ? unrecorded() : r.failedEarly, noPass),
+});
