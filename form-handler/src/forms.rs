@@ -207,6 +207,52 @@ mod tests {
         }
     }
 
+    /// A post of every field of `form` with a valid value.
+    fn valid_post(form: &FormDef, forms: &Forms) -> Vec<(String, String)> {
+        form.fields
+            .iter()
+            .map(|f| (f.id.clone(), valid(f, forms)))
+            .collect()
+    }
+
+    /// `post` with `field` set to `value`.
+    fn with_value(post: &[(String, String)], field: &str, value: &str) -> Vec<(String, String)> {
+        let mut post = post.to_vec();
+        post.iter_mut().find(|(k, _)| k == field).unwrap().1 = value.to_string();
+        post
+    }
+
+    /// `base` made wrong in `field` only, with error `kind` (and the field made required,
+    /// when it is required only for some answers).
+    fn wrong_in(
+        base: &[(String, String)],
+        field: &Field,
+        kind: ErrorKind,
+    ) -> Vec<(String, String)> {
+        let mut post = base.to_vec();
+        if let Requirement::RequiredWhen {
+            field: other,
+            values,
+        } = &field.requirement
+        {
+            post = with_value(&post, other, &values[0]);
+        }
+        with_value(&post, &field.id, &invalid(field, kind))
+    }
+
+    /// `text` must equal the file `rel` (under form-handler/); `UPDATE_MESSAGES=1` rewrites it.
+    fn assert_pinned(rel: &str, text: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        if std::env::var_os("UPDATE_MESSAGES").is_some() {
+            std::fs::write(&path, text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text == expected,
+            "{rel} changed: review it and run with UPDATE_MESSAGES=1 to accept"
+        );
+    }
+
     /// Every message of every field, produced by the validator from a post that is valid
     /// except for that one field; and the whole table, kept in `tests/messages.txt`.
     #[test]
@@ -214,11 +260,7 @@ mod tests {
         let forms = site_forms();
         let mut table = String::new();
         for form in &forms.forms {
-            let base: Vec<(String, String)> = form
-                .fields
-                .iter()
-                .map(|f| (f.id.clone(), valid(f, &forms)))
-                .collect();
+            let base = valid_post(form, &forms);
             let ok = Submission::from_raw(form, &forms.kommuner, &RawForm(base.clone()));
             assert!(ok.is_ok(), "{}: the valid post fails: {ok:?}", form.id);
             for field in &form.fields {
@@ -229,15 +271,7 @@ mod tests {
                         form.id,
                         field.id
                     );
-                    let mut post = base.clone();
-                    if let Requirement::RequiredWhen {
-                        field: other,
-                        values,
-                    } = &field.requirement
-                    {
-                        post.iter_mut().find(|(k, _)| k == other).unwrap().1 = values[0].clone();
-                    }
-                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = invalid(field, kind);
+                    let post = wrong_in(&base, field, kind);
                     let errors = match Submission::from_raw(form, &forms.kommuner, &RawForm(post)) {
                         Err(Ok((_, errors))) => errors,
                         other => panic!(
@@ -270,15 +304,7 @@ mod tests {
                 }
             }
         }
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/messages.txt");
-        if std::env::var_os("UPDATE_MESSAGES").is_some() {
-            std::fs::write(&path, &table).unwrap();
-        }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        assert_eq!(
-            table, expected,
-            "the message table changed: review it and run with UPDATE_MESSAGES=1 to accept"
-        );
+        assert_pinned("tests/messages.txt", &table);
     }
 
     /// Posts and the errors the validator gives for them, kept in
@@ -289,11 +315,7 @@ mod tests {
         let forms = site_forms();
         let mut cases = Vec::new();
         for form in &forms.forms {
-            let base: Vec<(String, String)> = form
-                .fields
-                .iter()
-                .map(|f| (f.id.clone(), valid(f, &forms)))
-                .collect();
+            let base = valid_post(form, &forms);
             let mut posts: Vec<(String, Vec<(String, String)>)> =
                 vec![("valid".into(), base.clone())];
             posts.push((
@@ -305,15 +327,7 @@ mod tests {
             ));
             for field in &form.fields {
                 for &kind in field.messages.keys() {
-                    let mut post = base.clone();
-                    if let Requirement::RequiredWhen {
-                        field: other,
-                        values,
-                    } = &field.requirement
-                    {
-                        post.iter_mut().find(|(k, _)| k == other).unwrap().1 = values[0].clone();
-                    }
-                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = invalid(field, kind);
+                    let post = wrong_in(&base, field, kind);
                     posts.push((format!("{} {}", field.id, kind.as_str()), post));
                 }
                 let odd: &[&str] = match field.kind {
@@ -362,8 +376,7 @@ mod tests {
                 };
                 let odd: Vec<String> = odd.iter().map(|s| s.to_string()).chain(composed).collect();
                 for v in &odd {
-                    let mut post = base.clone();
-                    post.iter_mut().find(|(k, _)| *k == field.id).unwrap().1 = v.to_string();
+                    let post = with_value(&base, &field.id, v);
                     let shown: String = if v.chars().count() > 40 {
                         format!(
                             "{}… ({} chars)",
@@ -388,15 +401,7 @@ mod tests {
             }
         }
         let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation-cases.json");
-        if std::env::var_os("UPDATE_MESSAGES").is_some() {
-            std::fs::write(&path, &text).unwrap();
-        }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            text == expected,
-            "the validation cases changed: review them and run with UPDATE_MESSAGES=1 to accept"
-        );
+        assert_pinned("tests/validation-cases.json", &text);
     }
 
     #[test]

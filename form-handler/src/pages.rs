@@ -3,8 +3,6 @@
 //! They use the site's stylesheet (`/static/css/site.css`, published by site-gen) and hold
 //! no personal data except, on the 422 page, what the applicant just typed.
 
-use jiff::civil::Date;
-
 use crate::definition::FormDef;
 use crate::kommuner::Kommuner;
 use crate::render::{self, Availability, escape};
@@ -71,7 +69,7 @@ pub fn form_page(
 /// "22. november 2026 kl. 21.43", in Danish time.
 pub fn received_da(at: jiff::Timestamp) -> String {
     let z = at.to_zoned(crate::rounds::copenhagen().clone());
-    let date = Date::new(z.year(), z.month(), z.day()).unwrap_or(z.date());
+    let date = z.date();
     format!(
         "{} kl. {:02}.{:02}",
         crate::dates::long_da(date),

@@ -359,9 +359,8 @@ async fn api_store(root: &Path) -> Result<form_handler::store::Store, BuildError
         std::env::var("APPLICATIONS_TABLE"),
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB"),
     ) {
-        use form_handler::store::dynamo::{DynamoStore, sdk_config};
-        let store = DynamoStore::new(aws_sdk_dynamodb_client().await, table);
-        let _ = sdk_config;
+        use form_handler::store::dynamo::{Client, DynamoStore, sdk_config};
+        let store = DynamoStore::new(Client::new(&sdk_config().await), table);
         store
             .create_table_if_missing()
             .await
@@ -375,11 +374,6 @@ async fn api_store(root: &Path) -> Result<form_handler::store::Store, BuildError
             context: format!("opening {}", file.display()),
             source,
         })
-}
-
-#[cfg(feature = "dynamodb")]
-async fn aws_sdk_dynamodb_client() -> form_handler::store::dynamo::Client {
-    form_handler::store::dynamo::Client::new(&form_handler::store::dynamo::sdk_config().await)
 }
 
 /// The preview's routes: the site, and the form handler under `/api/` on the same origin.
