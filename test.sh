@@ -2,7 +2,7 @@
 # The project's one test command (README: "Testing"; CI runs it through .ci/run).
 # Installs what the tests need when it is missing, then runs every test and gate:
 # formatting, clippy, the Rust tests, the built site in headless Chromium (axe) and
-# the Nu HTML checker, and the live-preview test.
+# the Nu HTML checker, the live-preview test, and the deployment's offline checks.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +26,26 @@ fi
 command -v moto_server >/dev/null 2>&1 || { echo "moto_server is not on PATH after installing moto" >&2; exit 1; }
 say "installing the browser test tools (npm ci)"
 (cd site-gen/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+(cd infra/tests && npm ci --no-audit --no-fund --loglevel=error)
+
+# The deployment's checkers, pinned, in their own virtualenvs (their dependencies clash
+# with each other and with moto) and a cargo root, kept between runs.
+infra_tools="${INFRA_TOOLS:-$HOME/.cache/infra-tools}"
+if [ ! -x "$infra_tools/sam/bin/sam" ] || [ ! -x "$infra_tools/sam/bin/cfn-lint" ]; then
+  say "installing aws-sam-cli, cfn-lint and cfn-lint-serverless into $infra_tools/sam"
+  python3 -m venv "$infra_tools/sam"
+  "$infra_tools/sam/bin/pip" install --quiet 'aws-sam-cli==1.170.0' 'cfn-lint==1.58.0' 'cfn-lint-serverless==0.3.6'
+fi
+if [ ! -x "$infra_tools/checkov/bin/checkov" ]; then
+  say "installing checkov into $infra_tools/checkov"
+  python3 -m venv "$infra_tools/checkov"
+  "$infra_tools/checkov/bin/pip" install --quiet 'checkov==3.3.30'
+fi
+if [ ! -x "$infra_tools/guard/bin/cfn-guard" ]; then
+  say "installing cfn-guard into $infra_tools/guard (cargo install, a few minutes)"
+  cargo install --quiet --locked cfn-guard --version 3.2.1 --root "$infra_tools/guard"
+fi
+infra_path="$infra_tools/sam/bin:$infra_tools/checkov/bin:$infra_tools/guard/bin:$PATH"
 
 # --- Rust --------------------------------------------------------------------------------
 say "cargo fmt --check"
@@ -59,5 +79,8 @@ node site-gen/tests/browser/selftest.mjs
 
 say "live preview in Chromium: edit, break, fix"
 node site-gen/tests/browser/serve-test.mjs --bin "$site_gen"
+
+say "deployment, offline: cfn-lint, checkov, cfn-guard, sam validate, CloudFront functions, deploy --dry-run"
+PATH="$infra_path" infra/check --site "$target_dir/site-today"
 
 say "all tests and gates passed"

@@ -129,17 +129,59 @@ impl AppState {
     }
 }
 
+/// Where applications are posted (`{form}` is the form's id).
+pub const SUBMIT_ROUTE: &str = "/api/applications/{form}";
+/// The receipt page an HTML post is redirected to.
+pub const RECEIPT_ROUTE: &str = "/api/applications/{form}/kvittering/{reference}";
+/// Every route the handler serves (the infrastructure routes exactly these to it, every
+/// method, so that the handler itself answers 405 with `Allow`).
+pub const ROUTES: &[&str] = &[SUBMIT_ROUTE, RECEIPT_ROUTE];
+
+/// Set by the stack's CloudFront function to the viewer's address (a client cannot forge
+/// it through CloudFront); the rate limit's key.
+pub const VIEWER_ADDRESS_HEADER: &str = "true-client-ip";
+/// Set by the stack's CloudFront function to the site's host name: behind CloudFront the
+/// `Host` the handler sees is the API's own.
+pub const VIEWER_HOST_HEADER: &str = "x-viewer-host";
+
+/// The security headers of every answer, as CloudFront's response headers policy sends
+/// them in production (infra/template.yaml; a test compares the two, HSTS aside, which
+/// needs HTTPS). The local servers send them too, so that what breaks under them (an
+/// inline script or style in a page) breaks in the preview first.
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    (
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    ),
+];
+
+/// `router` with [`SECURITY_HEADERS`] on every answer (for the local servers).
+pub fn with_security_headers(router: Router) -> Router {
+    router.layer(axum::middleware::map_response(
+        |mut response: Response| async move {
+            for (name, value) in SECURITY_HEADERS {
+                response.headers_mut().insert(
+                    header::HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                );
+            }
+            response
+        },
+    ))
+}
+
 /// The routes of the handler.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route(
-            "/api/applications/{form}",
-            post(submit).fallback(method_not_allowed_post),
-        )
-        .route(
-            "/api/applications/{form}/kvittering/{reference}",
-            get(receipt).fallback(method_not_allowed_get),
-        )
+        .route(SUBMIT_ROUTE, post(submit).fallback(method_not_allowed_post))
+        .route(RECEIPT_ROUTE, get(receipt).fallback(method_not_allowed_get))
         .with_state(state)
 }
 
@@ -219,15 +261,21 @@ async fn method_not_allowed_get(headers: HeaderMap) -> Response {
     r
 }
 
-/// The client for rate limiting: the first `X-Forwarded-For` address (set by CloudFront
-/// and API Gateway), else a shared bucket.
+/// The client for rate limiting: [`VIEWER_ADDRESS_HEADER`], else the first
+/// `X-Forwarded-For` address, else one shared bucket.
 fn client_key(headers: &HeaderMap) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| "local".to_string())
+    let first = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    first(VIEWER_ADDRESS_HEADER)
+        .or_else(|| first("x-forwarded-for"))
+        .unwrap_or("local")
+        .to_string()
 }
 
 /// Refuses posts from other sites: `Sec-Fetch-Site` must be same-origin (or absent), and
@@ -248,7 +296,8 @@ fn same_origin(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
         Some(allowed) => origin.trim_end_matches('/') == allowed.trim_end_matches('/'),
         None => {
             let host = headers
-                .get("x-forwarded-host")
+                .get(VIEWER_HOST_HEADER)
+                .or_else(|| headers.get("x-forwarded-host"))
                 .or_else(|| headers.get(header::HOST))
                 .and_then(|v| v.to_str().ok());
             let origin_host = origin.split_once("://").map(|(_, h)| h);
@@ -631,5 +680,56 @@ async fn receipt(
             tracing::error!(form = %form_id, error = %e, "store failed");
             unavailable(format)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.insert(*name, HeaderValue::from_static(value));
+        }
+        h
+    }
+
+    #[test]
+    fn the_viewer_address_from_cloudfront_beats_a_forged_forwarded_for() {
+        let h = headers(&[
+            (VIEWER_ADDRESS_HEADER, "198.51.100.7"),
+            ("x-forwarded-for", "10.9.9.9, 198.51.100.7, 130.176.0.1"),
+        ]);
+        assert_eq!(client_key(&h), "198.51.100.7");
+        let h = headers(&[("x-forwarded-for", " 203.0.113.5 , 130.176.0.1")]);
+        assert_eq!(client_key(&h), "203.0.113.5");
+        assert_eq!(client_key(&headers(&[])), "local");
+    }
+
+    #[test]
+    fn behind_cloudfront_the_origin_is_compared_with_the_viewer_host() {
+        // The Host is the API's own; the CloudFront function passes the site's host.
+        let behind = |origin: &'static str| {
+            headers(&[
+                ("host", "abc123.execute-api.eu-north-1.amazonaws.com"),
+                (VIEWER_HOST_HEADER, "d111.cloudfront.net"),
+                ("origin", origin),
+                ("sec-fetch-site", "same-origin"),
+            ])
+        };
+        assert!(same_origin(&behind("https://d111.cloudfront.net"), None));
+        assert!(!same_origin(&behind("https://evil.example"), None));
+        assert!(!same_origin(
+            &behind("https://abc123.execute-api.eu-north-1.amazonaws.com"),
+            None
+        ));
+        // SITE_ORIGIN, when set, decides.
+        assert!(same_origin(
+            &behind("https://vejledning.example.dk"),
+            Some("https://vejledning.example.dk/")
+        ));
+        let cross = headers(&[("sec-fetch-site", "cross-site")]);
+        assert!(!same_origin(&cross, None));
     }
 }

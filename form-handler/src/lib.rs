@@ -16,6 +16,27 @@ pub mod yaml;
 
 /// The name of the hidden field that people never fill in and bots often do.
 pub const HONEYPOT: &str = "website";
+
+/// The environment variables the `form-handler` binary reads. The infrastructure sets
+/// them on the Lambda (a test checks the template against [`env::ALL`]).
+pub mod env {
+    /// The DynamoDB table (required under Lambda; unset locally: the local file store).
+    pub const APPLICATIONS_TABLE: &str = "APPLICATIONS_TABLE";
+    /// The site's origin (`https://host`) that posts must come from; unset: the
+    /// request's own host (see `http::VIEWER_HOST_HEADER`).
+    pub const SITE_ORIGIN: &str = "SITE_ORIGIN";
+    /// Applications per client address per minute before 429 (default 20).
+    pub const RATE_LIMIT_PER_MINUTE: &str = "RATE_LIMIT_PER_MINUTE";
+    /// The log filter (tracing's `EnvFilter`; default `info`).
+    pub const RUST_LOG: &str = "RUST_LOG";
+    /// Every variable above.
+    pub const ALL: &[&str] = &[
+        APPLICATIONS_TABLE,
+        SITE_ORIGIN,
+        RATE_LIMIT_PER_MINUTE,
+        RUST_LOG,
+    ];
+}
 #[cfg(feature = "server")]
 pub mod export;
 pub mod forms;

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use form_handler::env;
 use form_handler::forms::Forms;
-use form_handler::http::{AppState, Clock, RateLimiter, router};
+use form_handler::http::{AppState, Clock, RateLimiter, router, with_security_headers};
 use form_handler::store::Store;
 use form_handler::store::dynamo::{DynamoStore, sdk_config};
 use form_handler::store::local::LocalStore;
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
 }
 
 fn rate_limit() -> u32 {
-    std::env::var("RATE_LIMIT_PER_MINUTE")
+    std::env::var(env::RATE_LIMIT_PER_MINUTE)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(20)
@@ -107,7 +108,7 @@ fn rate_limit() -> u32 {
 /// DynamoDB when the table is configured (creating it when `create` and it is missing),
 /// else the local file.
 async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
-    match std::env::var("APPLICATIONS_TABLE") {
+    match std::env::var(env::APPLICATIONS_TABLE) {
         Ok(table)
             if !table.is_empty()
                 && (std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() || !create) =>
@@ -153,7 +154,7 @@ async fn run(cli: Cli) -> Result<()> {
                 store,
                 date.map_or(Clock::Real, Clock::OnDay),
                 RateLimiter::new(rate_limit()),
-                std::env::var("SITE_ORIGIN").ok(),
+                std::env::var(env::SITE_ORIGIN).ok(),
             );
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
@@ -162,7 +163,7 @@ async fn run(cli: Cli) -> Result<()> {
                 "Form handler listening on http://{}/api/applications/",
                 listener.local_addr()?
             );
-            axum::serve(listener, router(Arc::new(state)))
+            axum::serve(listener, with_security_headers(router(Arc::new(state))))
                 .await
                 .context("serving")
         }
@@ -227,14 +228,14 @@ fn init_logging() {
 /// Under AWS Lambda: DynamoDB from `APPLICATIONS_TABLE`, the client built once.
 async fn lambda() -> Result<()> {
     init_logging();
-    let table = std::env::var("APPLICATIONS_TABLE").context("APPLICATIONS_TABLE is not set")?;
+    let table = std::env::var(env::APPLICATIONS_TABLE).context("APPLICATIONS_TABLE is not set")?;
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let state = AppState::new(
         Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
         Store::Dynamo(DynamoStore::new(client, table)),
         Clock::Real,
         RateLimiter::new(rate_limit()),
-        std::env::var("SITE_ORIGIN").ok(),
+        std::env::var(env::SITE_ORIGIN).ok(),
     );
     lambda_http::run(router(Arc::new(state)))
         .await

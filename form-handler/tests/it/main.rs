@@ -4,6 +4,7 @@
 //! installs it); the tests fail, never skip, without it.
 
 mod api;
+mod infra;
 mod moto;
 
 pub use moto::Moto;

@@ -356,7 +356,7 @@ pub fn content_type(path: &str) -> &'static str {
 async fn api_store(root: &Path) -> Result<form_handler::store::Store, BuildError> {
     #[cfg(feature = "dynamodb")]
     if let (Ok(table), Some(_)) = (
-        std::env::var("APPLICATIONS_TABLE"),
+        std::env::var(form_handler::env::APPLICATIONS_TABLE),
         std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB"),
     ) {
         use form_handler::store::dynamo::{Client, DynamoStore, sdk_config};
@@ -400,7 +400,9 @@ pub async fn preview_with_api(
         None,
     ));
     preview.attach_api(api.clone());
-    let app = router(preview.clone()).merge(form_handler::http::router(api));
+    let app = form_handler::http::with_security_headers(
+        router(preview.clone()).merge(form_handler::http::router(api)),
+    );
     Ok((preview, app))
 }
 

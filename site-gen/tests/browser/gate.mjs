@@ -21,6 +21,7 @@ import {
   checkTimeout,
   closeAll,
   collapse,
+  isCspViolation,
   isForeign,
   launchChromium,
   makeUsage,
@@ -285,6 +286,9 @@ async function checkPage(browser, pageInfo, origin, opts) {
     await watchContext(context, origin, rec);
     const page = await context.newPage();
     page.on('pageerror', (err) => rec.errors.push(collapse(err.message).slice(0, 300)));
+    page.on('console', (msg) => {
+      if (isCspViolation(msg)) rec.errors.push(`blocked by the production CSP: ${collapse(msg.text()).slice(0, 300)}`);
+    });
     const url = origin + pageInfo.urlPath;
     const resp = await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
     const expected = pageInfo.urlPath === '/404.html' ? [200, 404] : [200];

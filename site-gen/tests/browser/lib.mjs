@@ -361,6 +361,11 @@ export async function launchChromium(executablePath) {
   return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
 }
 
+// True for Chromium's console report of something the Content-Security-Policy blocked.
+export function isCspViolation(msg) {
+  return msg.type() === 'error' && /Content Security Policy/i.test(msg.text());
+}
+
 // True when `url` is on another host than `origin` (data:, blob: and about: are local).
 export function isForeign(url, origin) {
   const u = new URL(url);
@@ -368,7 +373,8 @@ export function isForeign(url, origin) {
 }
 
 // A fresh context and page (1280x900, JavaScript `js`, step timeout `stepTimeoutMs`): requests
-// to another host are blocked and, like uncaught script errors, listed in `errors`.
+// to another host are blocked and, like uncaught script errors and what the CSP blocked,
+// listed in `errors`.
 export async function openWatched(browser, origin, { js = true, width = 1280, stepTimeoutMs }) {
   const context = await browser.newContext({ javaScriptEnabled: js, viewport: { width, height: 900 } });
   const errors = [];
@@ -383,6 +389,9 @@ export async function openWatched(browser, origin, { js = true, width = 1280, st
   const page = await context.newPage();
   page.setDefaultTimeout(stepTimeoutMs);
   page.on('pageerror', (err) => errors.push(`uncaught script error: ${collapse(err.message).slice(0, 300)}`));
+  page.on('console', (msg) => {
+    if (isCspViolation(msg)) errors.push(`blocked by the Content-Security-Policy: ${collapse(msg.text()).slice(0, 300)}`);
+  });
   return { context, page, errors };
 }
 

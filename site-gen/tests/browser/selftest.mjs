@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Proves the gate can pass and fail: runs gate.mjs as a child process on fixtures/good (must pass)
-// and fixtures/bad (must fail, naming the vnu error, the axe violation and the foreign request),
+// and fixtures/bad (must fail, naming the vnu error, the axe violation, the foreign script and
+// the inline style that the production CSP blocks),
 // checks the static server directly, and checks that --timeout stops a run cleanly.
 // Ends with one line `N passed, M failed`; exit 1 on any mismatch.
 
@@ -49,6 +50,7 @@ test('server: pretty URLs, 404 page, content types, no escape from the root', as
     expect(problems, r.status === 200 && r.headers.get('content-type')?.startsWith('text/css'), 'css content type');
     r = await get('/static/js/site.js');
     expect(problems, r.status === 200 && r.headers.get('content-type')?.startsWith('text/javascript'), 'js content type');
+    expect(problems, r.headers.get('content-security-policy')?.includes("default-src 'self'"), 'answers carry the production CSP');
     r = await get('/%2e%2e/%2e%2e/package.json');
     expect(problems, r.status === 404, 'path traversal should be 404');
   } finally {
@@ -87,7 +89,10 @@ test('bad site fails with vnu error, axe violation and foreign request named (vi
   expect(problems, /index\.html:\d+:\d+: An .img. element must have an .alt. attribute/.test(r.out), 'want the vnu img/alt error');
   expect(problems, /axe image-alt \(critical\)/.test(r.out), 'want the axe violation image-alt');
   expect(problems, /axe html-has-lang/.test(r.out), 'want the axe violation html-has-lang');
-  expect(problems, /request to another host: https:\/\/example\.com\/x\.js/.test(r.out), 'want the foreign request named');
+  // The production CSP (sent by the test server) blocks the foreign script before it is
+  // requested; either report names it.
+  expect(problems, /(request to another host: |blocked by the production CSP: .*)https:\/\/example\.com\/x\.js/.test(r.out), 'want the foreign script named');
+  expect(problems, /blocked by the production CSP: .*inline style/.test(r.out), 'want the inline style blocked by the CSP');
   expect(problems, /html lang=null, want "da"/.test(r.out), 'want the lang check');
   expect(problems, /fold run "Fold uden knap" \(2 folds\): no button\.fold-all/.test(r.out), 'want the fold-all check');
   if (problems.length) problems.push('gate output:\n' + r.out);

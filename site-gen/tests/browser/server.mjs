@@ -1,14 +1,24 @@
 // Static HTTP server for a generated site (node:http only), used by gate.mjs and selftest.mjs.
 // Pretty URLs: "/x/" serves x/index.html, "/x" (a folder) redirects to "/x/", anything missing
-// answers 404 with the body of 404.html. Listens on 127.0.0.1 on a free port.
+// answers 404 with the body of 404.html. Listens on 127.0.0.1 on a free port. Every answer
+// carries production's Content-Security-Policy (read from infra/template.yaml), so a page
+// that needs inline script or style fails the gate here, not in production.
 //
 //   node server.mjs DIR     serves DIR until interrupted (prints the base URL)
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// The CSP CloudFront's response headers policy sends (infra/template.yaml).
+export const PRODUCTION_CSP = (() => {
+  const template = readFileSync(new URL('../../../infra/template.yaml', import.meta.url), 'utf8');
+  const m = template.match(/^\s*ContentSecurityPolicy: "([^"]+)"$/m);
+  if (!m) throw new Error('no ContentSecurityPolicy in infra/template.yaml');
+  return m[1];
+})();
 
 export const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -68,6 +78,7 @@ export function startServer(root, port = 0) {
         'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream',
         'Content-Length': body.length,
         'Cache-Control': 'no-store',
+        'Content-Security-Policy': PRODUCTION_CSP,
       });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
@@ -83,6 +94,7 @@ export function startServer(root, port = 0) {
       'Content-Type': isHtml ? CONTENT_TYPES['.html'] : CONTENT_TYPES['.txt'],
       'Content-Length': body.length,
       'Cache-Control': 'no-store',
+      'Content-Security-Policy': PRODUCTION_CSP,
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }

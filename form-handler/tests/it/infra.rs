@@ -1,0 +1,257 @@
+//! The deployment template (infra/template.yaml) against the code: the environment
+//! variables the binary reads, the routes it serves, the DynamoDB actions and index it
+//! uses, and the headers its CloudFront function passes. A rename on either side fails
+//! here, not in production.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use form_handler::forms::Forms;
+use form_handler::http::{self, AppState, RateLimiter};
+use form_handler::store::Store;
+use form_handler::store::dynamo::{ACTIONS, INDEX};
+use form_handler::store::local::LocalStore;
+use serde_yaml::Value;
+
+fn template() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+    let r = &template["Resources"][name];
+    assert!(!r.is_null(), "the template has no resource {name}");
+    r
+}
+
+/// A plain string, or the text inside a short-form intrinsic (`!Sub "..."`).
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Tagged(t) => text(&t.value),
+        other => panic!("expected text, found {other:?}"),
+    }
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    match v {
+        Value::Sequence(items) => items.iter().map(text).collect(),
+        other => BTreeSet::from([text(other)]),
+    }
+}
+
+#[test]
+fn the_lambda_gets_the_environment_the_binary_reads() {
+    let t = template();
+    let vars = resource(&t, "FormHandler")["Properties"]["Environment"]["Variables"]
+        .as_mapping()
+        .expect("FormHandler has environment variables");
+    let names: BTreeSet<&str> = vars.keys().map(|k| k.as_str().unwrap()).collect();
+    let known: BTreeSet<&str> = form_handler::env::ALL.iter().copied().collect();
+    let unknown: Vec<_> = names.difference(&known).collect();
+    assert!(
+        unknown.is_empty(),
+        "the template sets variables the binary never reads: {unknown:?}"
+    );
+    assert!(names.contains(form_handler::env::APPLICATIONS_TABLE));
+    assert_eq!(
+        text(&vars[form_handler::env::APPLICATIONS_TABLE]),
+        "ApplicationsTable"
+    );
+}
+
+#[test]
+fn the_api_routes_are_the_handler_routes() {
+    let t = template();
+    let events = resource(&t, "FormHandler")["Properties"]["Events"]
+        .as_mapping()
+        .unwrap();
+    let mut routes = BTreeSet::new();
+    for event in events.values() {
+        assert_eq!(text(&event["Type"]), "HttpApi");
+        // Every method: the handler answers 405 with Allow itself.
+        assert_eq!(text(&event["Properties"]["Method"]), "ANY");
+        assert_eq!(text(&event["Properties"]["ApiId"]), "HttpApi");
+        routes.insert(text(&event["Properties"]["Path"]));
+    }
+    let served: BTreeSet<String> = http::ROUTES.iter().map(|r| r.to_string()).collect();
+    assert_eq!(routes, served);
+    // CloudFront sends /api/* to the API, so every route must be under it.
+    assert!(routes.iter().all(|r| r.starts_with("/api/")));
+}
+
+#[tokio::test]
+async fn each_template_route_reaches_a_handler() {
+    let state = Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Local(LocalStore::in_memory()),
+        crate::api::day("2019-03-01"),
+        RateLimiter::new(100),
+        None,
+    ));
+    let t = template();
+    for event in resource(&t, "FormHandler")["Properties"]["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+    {
+        // Fill the path parameters: a form that exists, a well-formed reference.
+        let path = text(&event["Properties"]["Path"])
+            .replace("{form}", "minivejledning")
+            .replace("{reference}", "ABCDEFGHR");
+        // DELETE is routed by the API (ANY) and must get the handler's 405, not 404.
+        let request = Request::delete(&path).body(Body::empty()).unwrap();
+        let (status, headers, _) = crate::api::send(&state, request).await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert!(headers.contains_key("allow"), "{path}");
+    }
+    // And a path outside the routes is not the handler's.
+    let request = Request::get("/api/other").body(Body::empty()).unwrap();
+    assert_eq!(
+        crate::api::send(&state, request).await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
+fn the_lambda_may_call_exactly_the_dynamodb_actions_the_store_calls() {
+    let t = template();
+    let statements = resource(&t, "FormHandlerPolicy")["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let granted: BTreeSet<String> = statements
+        .iter()
+        .flat_map(|s| strings(&s["Action"]))
+        .filter(|a| a.starts_with("dynamodb:"))
+        .collect();
+    let called: BTreeSet<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
+    assert_eq!(granted, called);
+    // On the table and the index the export queries, nothing else.
+    let resources: BTreeSet<String> = statements
+        .iter()
+        .filter(|s| {
+            strings(&s["Action"])
+                .iter()
+                .any(|a| a.starts_with("dynamodb:"))
+        })
+        .flat_map(|s| strings(&s["Resource"]))
+        .collect();
+    assert_eq!(
+        resources,
+        BTreeSet::from([
+            "ApplicationsTable.Arn".to_string(),
+            format!("${{ApplicationsTable.Arn}}/index/{INDEX}"),
+        ])
+    );
+}
+
+#[test]
+fn the_table_has_the_index_and_ttl_the_store_uses() {
+    let t = template();
+    let props = &resource(&t, "ApplicationsTable")["Properties"];
+    let indexes: Vec<String> = props["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|i| text(&i["IndexName"]))
+        .collect();
+    assert_eq!(indexes, [INDEX]);
+    assert_eq!(
+        text(&props["TimeToLiveSpecification"]["AttributeName"]),
+        "expires_at"
+    );
+}
+
+#[test]
+fn the_throttling_and_error_alarms_cover_every_operation_the_store_calls() {
+    let t = template();
+    let called: BTreeSet<String> = ACTIONS
+        .iter()
+        .map(|a| a.trim_start_matches("dynamodb:").to_string())
+        .collect();
+    for alarm in ["TableThrottledRequestsAlarm", "TableSystemErrorsAlarm"] {
+        let operations: BTreeSet<String> = resource(&t, alarm)["Properties"]["Metrics"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|m| m["MetricStat"]["Metric"]["Dimensions"].as_sequence())
+            .flatten()
+            .filter(|d| text(&d["Name"]) == "Operation")
+            .map(|d| text(&d["Value"]))
+            .collect();
+        assert_eq!(operations, called, "{alarm}");
+    }
+}
+
+#[test]
+fn the_cloudfront_function_sets_the_headers_the_handler_reads() {
+    let t = template();
+    let code = text(&resource(&t, "ApiViewerFunction")["Properties"]["FunctionCode"]);
+    for header in [http::VIEWER_ADDRESS_HEADER, http::VIEWER_HOST_HEADER] {
+        assert!(
+            code.contains(&format!("request.headers['{header}'] =")),
+            "ApiViewerFunction does not set {header}"
+        );
+    }
+}
+
+#[test]
+fn the_local_servers_send_the_security_headers_cloudfront_sends() {
+    let t = template();
+    let config =
+        &resource(&t, "SecurityHeadersPolicy")["Properties"]["ResponseHeadersPolicyConfig"];
+    let security = &config["SecurityHeadersConfig"];
+    let mut production = vec![
+        (
+            "content-security-policy".to_string(),
+            text(&security["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
+        ),
+        ("x-content-type-options".to_string(), "nosniff".to_string()),
+        (
+            "x-frame-options".to_string(),
+            text(&security["FrameOptions"]["FrameOption"]),
+        ),
+        (
+            "referrer-policy".to_string(),
+            text(&security["ReferrerPolicy"]["ReferrerPolicy"]),
+        ),
+    ];
+    for custom in config["CustomHeadersConfig"]["Items"]
+        .as_sequence()
+        .unwrap()
+    {
+        production.push((
+            text(&custom["Header"]).to_lowercase(),
+            text(&custom["Value"]),
+        ));
+    }
+    let local: Vec<(String, String)> = http::SECURITY_HEADERS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(local, production);
+}
+
+#[tokio::test]
+async fn the_local_router_answers_carry_the_security_headers() {
+    use tower::ServiceExt;
+    let state = Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Local(LocalStore::in_memory()),
+        crate::api::day("2019-03-01"),
+        RateLimiter::new(100),
+        None,
+    ));
+    let app = http::with_security_headers(http::router(state));
+    let request = Request::get("/api/applications/minivejledning/kvittering/ABCDEFGHR")
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    for (name, value) in http::SECURITY_HEADERS {
+        assert_eq!(response.headers()[*name], *value, "{name}");
+    }
+}
