@@ -266,9 +266,13 @@ fn parse_file(
     {
         return Ok(result.clone());
     }
-    let text = std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
+    let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
     let rel = slash_path(path.strip_prefix(content_dir).unwrap_or(path));
-    let result = ParsedPage::parse(&display_path(root, path), &rel, &text, taken_ids).map(Arc::new);
+    let shown = display_path(root, path);
+    let result = match String::from_utf8(bytes) {
+        Ok(text) => ParsedPage::parse(&shown, &rel, &text, taken_ids).map(Arc::new),
+        Err(e) => Err(vec![not_utf8(&shown, e.as_bytes(), e.utf8_error())]),
+    };
     if let (Some(cache), Some((mtime, len))) = (cache, stamp) {
         cache
             .entries
@@ -277,6 +281,28 @@ fn parse_file(
             .insert(path.to_path_buf(), (mtime, len, result.clone()));
     }
     Ok(result)
+}
+
+/// A content file's bytes, without asking its size first as `fs::read` does (content
+/// files are small: one system call a file fewer).
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(4 * 1024);
+    // Through `Take`, `read_to_end` is the generic one, which does not stat the file.
+    file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A page that is not UTF-8 (saved as Latin-1 or Windows-1252, typically): where.
+fn not_utf8(path: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic {
+    let good = &bytes[..error.valid_up_to()];
+    let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+    Diagnostic::new(path, line, "the file is not UTF-8 text")
+        .column(column)
+        .hint("save it as UTF-8 (in most editors: Save as, encoding UTF-8)")
 }
 
 /// Every `[formular: ID]` names a form, and every form's privacy notice is a page.
@@ -431,7 +457,12 @@ pub fn build(
         }
         std::fs::write(&path, bytes)
     })?;
-    swap_in(staging, output)?;
+    let written: Vec<String> = renderer
+        .outputs()
+        .iter()
+        .map(|o| renderer.path_of(o))
+        .collect();
+    swap_in(staging, output, &written)?;
     Ok(BuildReport {
         files,
         pages: renderer.site.entries.len(),
@@ -461,7 +492,13 @@ fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
     Ok(())
 }
 
-fn swap_in(staging: tempfile::TempDir, output: &Path) -> Result<(), BuildError> {
+/// Moves `staging` into `output`'s place, then removes the previous site. `written` (the
+/// new site's files, relative) is the guess of what the previous site holds.
+fn swap_in(
+    staging: tempfile::TempDir,
+    output: &Path,
+    written: &[String],
+) -> Result<(), BuildError> {
     let parent = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -500,12 +537,44 @@ fn swap_in(staging: tempfile::TempDir, output: &Path) -> Result<(), BuildError> 
         });
     }
     if let Some(old) = old {
-        remove_tree(&old).map_err(io(format!(
+        remove_previous(&old, written).map_err(io(format!(
             "removing the previous site at {}",
             old.display()
         )))?;
     }
     Ok(())
+}
+
+/// Removes the previous site at `old`, which is usually the new site's twin: the files the
+/// new build wrote are unlinked and their folders removed deepest first, without reading
+/// a folder (five system calls a page fewer than walking the tree: open, stat, two reads
+/// of the entries, close). Whatever else `old` holds is then removed by walking it.
+fn remove_previous(old: &Path, written: &[String]) -> std::io::Result<()> {
+    written.par_iter().for_each(|rel| {
+        // Missing files are expected (pages added since); the walk below catches the rest.
+        let _ = std::fs::remove_file(old.join(rel));
+    });
+    let mut folders: Vec<&str> = written
+        .iter()
+        .flat_map(|rel| rel.match_indices('/').map(move |(i, _)| &rel[..i]))
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    // Deepest first; folders of one depth are independent of each other.
+    let depth = |f: &&str| f.bytes().filter(|b| *b == b'/').count();
+    folders.sort_by_key(|f| std::cmp::Reverse(depth(f)));
+    for level in folders.chunk_by(|a, b| depth(a) == depth(b)) {
+        level.par_iter().for_each(|folder| {
+            // Not empty (it holds files the new site does not have) or gone: the walk
+            // below deals with it.
+            let _ = std::fs::remove_dir(old.join(folder));
+        });
+    }
+    match std::fs::remove_dir(old) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) => remove_tree(old),
+    }
 }
 
 /// Removes a folder tree, its sub-folders in parallel (a site has thousands of them).

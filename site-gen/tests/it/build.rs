@@ -331,10 +331,17 @@ fn a_new_build_replaces_the_previous_output_completely() {
     let (dir, out) = build_ok(&with_drafts);
     assert!(out.join("kladde/index.html").exists());
     std::fs::write(out.join("stale.txt"), "left over").unwrap();
+    // Beside files of pages that stay, and deeper (the old site is removed by the new
+    // site's file list first, then by walking what is left).
+    std::fs::write(out.join("b/stale.txt"), "left over").unwrap();
+    std::fs::create_dir_all(out.join("b/x/y")).unwrap();
+    std::fs::write(out.join("b/x/y/z.txt"), "left over").unwrap();
 
     site_gen::build(&fixture("ok"), &out, &options()).unwrap();
     assert!(!out.join("kladde").exists());
     assert!(!out.join("stale.txt").exists());
+    assert!(!out.join("b/stale.txt").exists());
+    assert!(!out.join("b/x").exists());
     assert!(out.join("b/index.html").exists());
     // Neither the staging folder nor the moved-aside old output is left behind.
     assert_eq!(names_in(dir.path()), ["public"]);

@@ -54,6 +54,17 @@ fn unknown_front_matter_key_suggests_the_known_one() {
 }
 
 #[test]
+fn a_page_that_is_not_utf8_is_named_with_the_place_of_its_first_bad_byte() {
+    // c.md is saved as Latin-1: "blåbær" with å as the single byte 0xE5.
+    assert_one(
+        "not_utf8",
+        "content/c.md:6:33",
+        "the file is not UTF-8 text",
+        Some("save it as UTF-8 (in most editors: Save as, encoding UTF-8)"),
+    );
+}
+
+#[test]
 fn wrong_type_names_key_expected_and_found() {
     assert_one(
         "wrong_type",
