@@ -44,6 +44,17 @@ fn strings(v: &Value) -> BTreeSet<String> {
     }
 }
 
+/// The handler with an in-memory store, on a day the mini-course round is open.
+fn in_memory() -> Arc<AppState> {
+    Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Local(LocalStore::in_memory()),
+        crate::api::day("2019-03-01"),
+        RateLimiter::new(100),
+        None,
+    ))
+}
+
 #[test]
 fn the_lambda_gets_the_environment_the_binary_reads() {
     let t = template();
@@ -86,13 +97,7 @@ fn the_api_routes_are_the_handler_routes() {
 
 #[tokio::test]
 async fn each_template_route_reaches_a_handler() {
-    let state = Arc::new(AppState::new(
-        Forms::embedded().unwrap(),
-        Store::Local(LocalStore::in_memory()),
-        crate::api::day("2019-03-01"),
-        RateLimiter::new(100),
-        None,
-    ));
+    let state = in_memory();
     let t = template();
     for event in resource(&t, "FormHandler")["Properties"]["Events"]
         .as_mapping()
@@ -239,13 +244,7 @@ fn the_local_servers_send_the_security_headers_cloudfront_sends() {
 #[tokio::test]
 async fn the_local_router_answers_carry_the_security_headers() {
     use tower::ServiceExt;
-    let state = Arc::new(AppState::new(
-        Forms::embedded().unwrap(),
-        Store::Local(LocalStore::in_memory()),
-        crate::api::day("2019-03-01"),
-        RateLimiter::new(100),
-        None,
-    ));
+    let state = in_memory();
     let app = http::with_security_headers(http::router(state));
     let request = Request::get("/api/applications/minivejledning/kvittering/ABCDEFGHR")
         .body(Body::empty())
