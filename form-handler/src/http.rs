@@ -98,6 +98,9 @@ pub struct AppState {
     /// The site's origin (`https://example.dk`), when the API is reached under another host
     /// name (CloudFront in front of API Gateway). Without it, `Origin` must match `Host`.
     pub site_origin: Option<String>,
+    /// When set, every request must carry it in [`ORIGIN_SECRET_HEADER`]: CloudFront adds
+    /// it, so requests to the API's own address, around CloudFront, are refused.
+    pub origin_secret: Option<String>,
 }
 
 impl AppState {
@@ -114,7 +117,14 @@ impl AppState {
             clock,
             limiter,
             site_origin,
+            origin_secret: None,
         }
+    }
+
+    /// Refuses requests that do not carry `secret` in [`ORIGIN_SECRET_HEADER`].
+    pub fn with_origin_secret(mut self, secret: Option<String>) -> AppState {
+        self.origin_secret = secret.filter(|s| !s.is_empty());
+        self
     }
 
     pub fn forms(&self) -> Arc<Forms> {
@@ -140,6 +150,8 @@ pub const ROUTES: &[&str] = &[SUBMIT_ROUTE, RECEIPT_ROUTE];
 /// Set by the stack's CloudFront function to the viewer's address (a client cannot forge
 /// it through CloudFront); the rate limit's key.
 pub const VIEWER_ADDRESS_HEADER: &str = "true-client-ip";
+/// Added by CloudFront to each request it sends to the API (an origin custom header).
+pub const ORIGIN_SECRET_HEADER: &str = "x-origin-secret";
 /// Set by the stack's CloudFront function to the site's host name: behind CloudFront the
 /// `Host` the handler sees is the API's own.
 pub const VIEWER_HOST_HEADER: &str = "x-viewer-host";
@@ -182,7 +194,37 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(SUBMIT_ROUTE, post(submit).fallback(method_not_allowed_post))
         .route(RECEIPT_ROUTE, get(receipt).fallback(method_not_allowed_get))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            through_cloudfront,
+        ))
         .with_state(state)
+}
+
+/// With an origin secret set, only requests that came through CloudFront reach the
+/// handlers (the viewer address and host headers are then CloudFront's, not a client's).
+async fn through_cloudfront(
+    State(state): State<Arc<AppState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(secret) = &state.origin_secret {
+        let given = request
+            .headers()
+            .get(ORIGIN_SECRET_HEADER)
+            .map(HeaderValue::as_bytes);
+        if !given.is_some_and(|g| same_bytes(g, secret.as_bytes())) {
+            let mut r = Response::new(Body::from("Forbidden\n"));
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            return r;
+        }
+    }
+    next.run(request).await
+}
+
+/// Equality that takes as long for every difference (for comparing secrets).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The answer's format: JSON when the body is JSON or the client asks for it.
@@ -403,11 +445,14 @@ async fn handle_submit(
             None,
         );
     };
+    // 400, not 403: CloudFront answers every 403 with the site's 404 page (the bucket's
+    // answer for a missing page), and this message is for the applicant. (The only 403 is
+    // for requests around CloudFront, which no applicant makes.)
     if !same_origin(headers, state.site_origin.as_deref()) {
         return (
             problem(
                 format,
-                StatusCode::FORBIDDEN,
+                StatusCode::BAD_REQUEST,
                 "cross_site",
                 "Ansøgningen skal sendes fra ansøgningsskemaet på vores hjemmeside.",
             ),

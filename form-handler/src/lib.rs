@@ -29,12 +29,16 @@ pub mod env {
     pub const RATE_LIMIT_PER_MINUTE: &str = "RATE_LIMIT_PER_MINUTE";
     /// The log filter (tracing's `EnvFilter`; default `info`).
     pub const RUST_LOG: &str = "RUST_LOG";
+    /// The value CloudFront adds to each request as `http::ORIGIN_SECRET_HEADER`; when
+    /// set, requests without it (around CloudFront) are refused.
+    pub const ORIGIN_SECRET: &str = "ORIGIN_SECRET";
     /// Every variable above.
     pub const ALL: &[&str] = &[
         APPLICATIONS_TABLE,
         SITE_ORIGIN,
         RATE_LIMIT_PER_MINUTE,
         RUST_LOG,
+        ORIGIN_SECRET,
     ];
 }
 #[cfg(feature = "server")]

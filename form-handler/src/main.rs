@@ -236,7 +236,8 @@ async fn lambda() -> Result<()> {
         Clock::Real,
         RateLimiter::new(rate_limit()),
         std::env::var(env::SITE_ORIGIN).ok(),
-    );
+    )
+    .with_origin_secret(std::env::var(env::ORIGIN_SECRET).ok());
     lambda_http::run(router(Arc::new(state)))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

@@ -49,17 +49,23 @@ test('--dry-run prints the whole deploy in order and runs nothing', () => {
   const check = step((c) => c[0] === 'cargo' && c.includes('site-gen') && c.includes('check'));
   const build = step((c) => c[0] === 'sam' && c[1] === 'build' && c.includes('test'));
   const deployed = step((c) => c[0] === 'sam' && c[1] === 'deploy' && c.includes('--config-env') && c.includes('test'));
+  const declined = step((c) => c[0] === 'aws' && c[1] === 'cloudformation' && c[2] === 'list-change-sets');
   const outputs = step((c) => c[0] === 'aws' && c[1] === 'cloudformation' && c[2] === 'describe-stacks');
   const site = step((c) => c[0] === 'cargo' && c.includes('build') && c.includes('--base-url'));
   const firstSync = step((c) => c[0] === 'aws' && c[1] === 's3' && c[2] === 'sync');
   const deleting = step((c) => c[1] === 's3' && c.includes('--delete'));
   const invalidate = step((c) => c[0] === 'aws' && c[1] === 'cloudfront' && c[2] === 'create-invalidation');
-  const order = [check, build, deployed, outputs, site, firstSync, deleting, invalidate];
+  const order = [check, build, deployed, declined, outputs, site, firstSync, deleting, invalidate];
   assert.ok(order.every((i) => i >= 0), `missing a step: ${JSON.stringify(order)}\n${r.stdout}`);
   assert.deepEqual([...order].sort((a, b) => a - b), order, 'steps out of order');
   assert.equal(invalidate, cmds.length - 1, 'the invalidation is the last step');
   assert.equal(cmds[site][cmds[site].indexOf('--base-url') + 1], '<SiteUrl>');
   assert.ok(cmds[invalidate].includes('<DistributionId>'));
+  // Pages last: no page is served before the assets it names are in the bucket.
+  const uploads = cmds.map((c, i) => ({ c, i })).filter(({ c }) => c[1] === 's3' && c[2] === 'sync' && !c.includes('--delete'));
+  const html = uploads.filter(({ c }) => c.includes('*.html') && c[c.indexOf('*.html') - 1] === '--include');
+  assert.equal(html.length, 1, 'one upload pass for the pages');
+  assert.equal(html[0].i, uploads[uploads.length - 1].i, 'the pages are uploaded after everything else');
 });
 
 // aws s3 sync's filters: fnmatch patterns on the path below the source folder ('*'

@@ -25,14 +25,15 @@ use super::{IDEMPOTENCY_WINDOW, NewApplication, Receipt, StoreError, Stored};
 /// The index the export reads through.
 pub const INDEX: &str = "form_round";
 
-/// The DynamoDB actions the handler calls at run time (the infrastructure grants exactly
-/// these; a transaction of puts needs `PutItem` on the table).
-pub const ACTIONS: &[&str] = &[
-    "dynamodb:TransactWriteItems",
-    "dynamodb:PutItem",
-    "dynamodb:GetItem",
-    "dynamodb:Query",
-];
+/// The DynamoDB operations the handler calls while it serves requests: the transaction
+/// that stores an application with its idempotency record, and the reads of receipts and
+/// idempotency records. (The alarms watch these.)
+pub const OPERATIONS: &[&str] = &["TransactWriteItems", "GetItem"];
+
+/// The IAM actions [`OPERATIONS`] need, which the Lambda's role grants and nothing more: a
+/// transaction's puts are authorised as `PutItem`. The caseworkers' export (`Query` on
+/// [`INDEX`]) runs with the operator's own credentials, not the Lambda's.
+pub const IAM_ACTIONS: &[&str] = &["dynamodb:PutItem", "dynamodb:GetItem"];
 
 pub struct DynamoStore {
     client: Client,
@@ -248,6 +249,8 @@ impl DynamoStore {
             .get_item()
             .table_name(&self.table)
             .key("pk", s(format!("APP#{reference}")))
+            // The receipt page is the next request after the post: read the write.
+            .consistent_read(true)
             .projection_expression("#f, #r, #t, #n")
             .expression_attribute_names("#f", "form_id")
             .expression_attribute_names("#r", "reference")

@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode};
 use form_handler::forms::Forms;
 use form_handler::http::{self, AppState, RateLimiter};
 use form_handler::store::Store;
-use form_handler::store::dynamo::{ACTIONS, INDEX};
+use form_handler::store::dynamo::{IAM_ACTIONS, INDEX, OPERATIONS};
 use form_handler::store::local::LocalStore;
 use serde_yaml::Value;
 
@@ -45,14 +45,14 @@ fn strings(v: &Value) -> BTreeSet<String> {
 }
 
 /// The handler with an in-memory store, on a day the mini-course round is open.
-fn in_memory() -> Arc<AppState> {
-    Arc::new(AppState::new(
+fn in_memory() -> AppState {
+    AppState::new(
         Forms::embedded().unwrap(),
         Store::Local(LocalStore::in_memory()),
         crate::api::day("2019-03-01"),
         RateLimiter::new(100),
         None,
-    ))
+    )
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn the_api_routes_are_the_handler_routes() {
 
 #[tokio::test]
 async fn each_template_route_reaches_a_handler() {
-    let state = in_memory();
+    let state = Arc::new(in_memory());
     let t = template();
     for event in resource(&t, "FormHandler")["Properties"]["Events"]
         .as_mapping()
@@ -123,7 +123,7 @@ async fn each_template_route_reaches_a_handler() {
 }
 
 #[test]
-fn the_lambda_may_call_exactly_the_dynamodb_actions_the_store_calls() {
+fn the_lambda_may_do_exactly_what_the_store_does_on_the_table() {
     let t = template();
     let statements = resource(&t, "FormHandlerPolicy")["Properties"]["PolicyDocument"]["Statement"]
         .as_sequence()
@@ -133,9 +133,9 @@ fn the_lambda_may_call_exactly_the_dynamodb_actions_the_store_calls() {
         .flat_map(|s| strings(&s["Action"]))
         .filter(|a| a.starts_with("dynamodb:"))
         .collect();
-    let called: BTreeSet<String> = ACTIONS.iter().map(|a| a.to_string()).collect();
-    assert_eq!(granted, called);
-    // On the table and the index the export queries, nothing else.
+    let needed: BTreeSet<String> = IAM_ACTIONS.iter().map(|a| a.to_string()).collect();
+    assert_eq!(granted, needed);
+    // On the table only: the index is for the export, with the operator's credentials.
     let resources: BTreeSet<String> = statements
         .iter()
         .filter(|s| {
@@ -147,10 +147,7 @@ fn the_lambda_may_call_exactly_the_dynamodb_actions_the_store_calls() {
         .collect();
     assert_eq!(
         resources,
-        BTreeSet::from([
-            "ApplicationsTable.Arn".to_string(),
-            format!("${{ApplicationsTable.Arn}}/index/{INDEX}"),
-        ])
+        BTreeSet::from(["ApplicationsTable.Arn".to_string()])
     );
 }
 
@@ -174,10 +171,7 @@ fn the_table_has_the_index_and_ttl_the_store_uses() {
 #[test]
 fn the_throttling_and_error_alarms_cover_every_operation_the_store_calls() {
     let t = template();
-    let called: BTreeSet<String> = ACTIONS
-        .iter()
-        .map(|a| a.trim_start_matches("dynamodb:").to_string())
-        .collect();
+    let called: BTreeSet<String> = OPERATIONS.iter().map(|o| o.to_string()).collect();
     for alarm in ["TableThrottledRequestsAlarm", "TableSystemErrorsAlarm"] {
         let operations: BTreeSet<String> = resource(&t, alarm)["Properties"]["Metrics"]
             .as_sequence()
@@ -244,7 +238,7 @@ fn the_local_servers_send_the_security_headers_cloudfront_sends() {
 #[tokio::test]
 async fn the_local_router_answers_carry_the_security_headers() {
     use tower::ServiceExt;
-    let state = in_memory();
+    let state = Arc::new(in_memory());
     let app = http::with_security_headers(http::router(state));
     let request = Request::get("/api/applications/minivejledning/kvittering/ABCDEFGHR")
         .body(Body::empty())
@@ -253,4 +247,55 @@ async fn the_local_router_answers_carry_the_security_headers() {
     for (name, value) in http::SECURITY_HEADERS {
         assert_eq!(response.headers()[*name], *value, "{name}");
     }
+}
+
+#[test]
+fn cloudfront_sends_the_origin_secret_the_lambda_expects() {
+    let t = template();
+    let origins = resource(&t, "Distribution")["Properties"]["DistributionConfig"]["Origins"]
+        .as_sequence()
+        .unwrap();
+    let api = origins
+        .iter()
+        .find(|o| text(&o["Id"]) == "api")
+        .expect("an origin api");
+    let headers = api["OriginCustomHeaders"].as_sequence().unwrap();
+    let secret = headers
+        .iter()
+        .find(|h| text(&h["HeaderName"]) == http::ORIGIN_SECRET_HEADER)
+        .expect("CloudFront adds the origin secret header");
+    let env = &resource(&t, "FormHandler")["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        secret["HeaderValue"],
+        env[form_handler::env::ORIGIN_SECRET],
+        "the header's value and ORIGIN_SECRET must be the same expression"
+    );
+}
+
+#[tokio::test]
+async fn with_an_origin_secret_only_requests_through_cloudfront_are_served() {
+    let state = Arc::new(in_memory().with_origin_secret(Some("5f0c2a10-stack-id".into())));
+    let path = "/api/applications/minivejledning/kvittering/ABCDEFGHR";
+    let around = Request::get(path).body(Body::empty()).unwrap();
+    assert_eq!(
+        crate::api::send(&state, around).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let wrong = Request::get(path)
+        .header(http::ORIGIN_SECRET_HEADER, "5f0c2a10-stack-iX")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        crate::api::send(&state, wrong).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let through = Request::get(path)
+        .header(http::ORIGIN_SECRET_HEADER, "5f0c2a10-stack-id")
+        .body(Body::empty())
+        .unwrap();
+    // Served: a well-formed reference that is not stored.
+    assert_eq!(
+        crate::api::send(&state, through).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
