@@ -648,15 +648,7 @@ fn unavailable(format: Format) -> Response {
 
 fn success(format: Format, form_id: &str, receipt: &crate::store::Receipt) -> Response {
     match format {
-        Format::Json => {
-            let body = serde_json::json!({ "reference": receipt.reference, "received_at": receipt.received_at.to_string(), "round": receipt.round });
-            (
-                StatusCode::CREATED,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response()
-        }
+        Format::Json => receipt_json(StatusCode::CREATED, receipt),
         Format::Html => {
             let location = format!(
                 "/api/applications/{form_id}/kvittering/{}",
@@ -669,6 +661,22 @@ fn success(format: Format, form_id: &str, receipt: &crate::store::Receipt) -> Re
             r
         }
     }
+}
+
+/// `{"reference", "received_at", "round"}`: the answer to a stored post and to a receipt
+/// asked for as JSON.
+fn receipt_json(status: StatusCode, receipt: &crate::store::Receipt) -> Response {
+    let body = serde_json::json!({
+        "reference": receipt.reference,
+        "received_at": receipt.received_at.to_string(),
+        "round": receipt.round,
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn receipt(
@@ -699,15 +707,7 @@ async fn receipt(
     };
     match state.store.receipt(reference.as_str()).await {
         Ok(Some((stored_form, receipt))) if stored_form == form.id => match format {
-            Format::Json => {
-                let body = serde_json::json!({ "reference": receipt.reference, "received_at": receipt.received_at.to_string(), "round": receipt.round });
-                (
-                    StatusCode::OK,
-                    [(header::CONTENT_TYPE, "application/json")],
-                    body.to_string(),
-                )
-                    .into_response()
-            }
+            Format::Json => receipt_json(StatusCode::OK, &receipt),
             Format::Html => {
                 let mut r = (
                     StatusCode::OK,

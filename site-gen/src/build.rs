@@ -12,7 +12,7 @@ use form_handler::forms::{Forms, LoadError as FormsError};
 
 use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, slash_path};
-use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
 use crate::links::{self, Targets};
 use crate::render::{self, Output, Renderer};
 use crate::site::{BuildOptions, Site};
@@ -296,10 +296,8 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// A page that is not UTF-8 (saved as Latin-1 or Windows-1252, typically): where.
 fn not_utf8(path: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic {
-    let good = &bytes[..error.valid_up_to()];
-    let line = good.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+    let good = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+    let (line, column) = line_col(good, good.len());
     Diagnostic::new(path, line, "the file is not UTF-8 text")
         .column(column)
         .hint("save it as UTF-8 (in most editors: Save as, encoding UTF-8)")
@@ -344,24 +342,29 @@ enum RenderFailure {
     Io(String, std::io::Error),
 }
 
-/// Renders every output and hands each to `sink`; reports every rendering error.
+/// Renders every output and hands each to `sink`; reports every rendering error. Returns
+/// the outputs' paths (relative, `/`-separated).
 pub fn render_all(
     renderer: &Renderer,
     sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
-) -> Result<usize, BuildError> {
+) -> Result<Vec<String>, BuildError> {
     let outputs = renderer.outputs();
-    let results: Vec<Result<(), RenderFailure>> = outputs
+    let results: Vec<Result<String, RenderFailure>> = outputs
         .par_iter()
         .map(|o: &Output| {
             let bytes = renderer.render(o).map_err(RenderFailure::Content)?;
             let path = renderer.path_of(o);
-            sink(&path, &bytes).map_err(|e| RenderFailure::Io(path, e))
+            match sink(&path, &bytes) {
+                Ok(()) => Ok(path),
+                Err(e) => Err(RenderFailure::Io(path, e)),
+            }
         })
         .collect();
+    let mut paths = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
     for r in results {
         match r {
-            Ok(()) => {}
+            Ok(path) => paths.push(path),
             Err(RenderFailure::Content(d)) => failures.push(d),
             Err(RenderFailure::Io(path, source)) => {
                 return Err(BuildError::Io {
@@ -373,9 +376,7 @@ pub fn render_all(
     }
     let mut errors = Diagnostics::new();
     errors.extend(merge_repeats(failures));
-    errors
-        .into_result(outputs.len())
-        .map_err(BuildError::Content)
+    errors.into_result(paths).map_err(BuildError::Content)
 }
 
 /// One template mistake fails every page that uses the template: report it once, naming
@@ -417,7 +418,7 @@ pub struct BuildReport {
 /// `site-gen check`: every check a build makes, writing nothing.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let renderer = load(root, options, None)?;
-    let files = render_all(&renderer, &|_, _| Ok(()))?;
+    let files = render_all(&renderer, &|_, _| Ok(()))?.len();
     Ok(BuildReport {
         files,
         pages: renderer.site.entries.len(),
@@ -450,21 +451,16 @@ pub fn build(
             parent.display()
         )))?;
     let dir = staging.path().to_path_buf();
-    let files = render_all(&renderer, &|rel, bytes| {
+    let written = render_all(&renderer, &|rel, bytes| {
         let path = dir.join(rel);
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p)?;
         }
         std::fs::write(&path, bytes)
     })?;
-    let written: Vec<String> = renderer
-        .outputs()
-        .iter()
-        .map(|o| renderer.path_of(o))
-        .collect();
     swap_in(staging, output, &written)?;
     Ok(BuildReport {
-        files,
+        files: written.len(),
         pages: renderer.site.entries.len(),
         output: output.to_path_buf(),
     })
@@ -558,11 +554,10 @@ fn remove_previous(old: &Path, written: &[String]) -> std::io::Result<()> {
         .iter()
         .flat_map(|rel| rel.match_indices('/').map(move |(i, _)| &rel[..i]))
         .collect();
-    folders.sort_unstable();
-    folders.dedup();
     // Deepest first; folders of one depth are independent of each other.
-    let depth = |f: &&str| f.bytes().filter(|b| *b == b'/').count();
-    folders.sort_by_key(|f| std::cmp::Reverse(depth(f)));
+    let depth = |f: &str| f.bytes().filter(|b| *b == b'/').count();
+    folders.sort_unstable_by_key(|f| (std::cmp::Reverse(depth(f)), *f));
+    folders.dedup();
     for level in folders.chunk_by(|a, b| depth(a) == depth(b)) {
         level.par_iter().for_each(|folder| {
             // Not empty (it holds files the new site does not have) or gone: the walk

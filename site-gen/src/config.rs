@@ -55,15 +55,8 @@ impl SiteConfig {
         })?;
         let mut errors = Vec::new();
         let mut config = SiteConfig {
-            title: String::new(),
             base_url: String::new(),
-            language: "da".to_string(),
-            description: None,
-            nav: Vec::new(),
-            organisation: None,
-            contact: Node::default(),
-            extra: Node::default(),
-            nav_lines: Vec::new(),
+            ..SiteConfig::fallback()
         };
         let mut have_title = false;
         let mut have_base = false;
