@@ -2,7 +2,10 @@
 //! between cells as Danish Excel expects, Danish headings from the form's labels, cells that
 //! could be read as formulas made harmless) or JSON.
 
-use crate::definition::FormDef;
+use std::collections::BTreeSet;
+
+use crate::definition::{Field, FieldKind, FormDef};
+use crate::kommuner::Kommuner;
 use crate::store::NewApplication;
 
 /// A cell as text, with a leading `'` when Excel would read it as a formula.
@@ -20,18 +23,45 @@ fn cell(text: &str) -> String {
     }
 }
 
-fn value_text(v: Option<&serde_json::Value>) -> String {
-    match v {
-        None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::Bool(true)) => "Ja".into(),
-        Some(serde_json::Value::Bool(false)) => "Nej".into(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+/// A stored value as a caseworker reads it: `Ja`/`Nej`, the option's label rather than
+/// its value, the kommune's name with its code, a postcode with its four digits.
+fn value_text(field: Option<&Field>, kommuner: &Kommuner, v: Option<&serde_json::Value>) -> String {
+    use serde_json::Value;
+    let raw = match v {
+        None | Some(Value::Null) => return String::new(),
+        Some(Value::Bool(true)) => return "Ja".into(),
+        Some(Value::Bool(false)) => return "Nej".into(),
+        Some(Value::String(s)) => s.clone(),
         Some(other) => other.to_string(),
+    };
+    match field.map(|f| &f.kind) {
+        Some(FieldKind::Select { options } | FieldKind::Radio { options }) => options
+            .iter()
+            .find(|o| o.value == raw)
+            .map_or(raw, |o| o.label.clone()),
+        Some(FieldKind::Kommune) => match kommuner.by_code(&raw) {
+            Some(k) => format!("{} ({})", k.name, k.code),
+            None => raw,
+        },
+        // Stored as a number before postcodes were stored as text: 800 is 0800.
+        Some(FieldKind::Postcode) => match raw.parse::<u16>() {
+            Ok(n) => format!("{n:04}"),
+            Err(_) => raw,
+        },
+        _ => raw,
     }
 }
 
-/// The applications as CSV, oldest first.
-pub fn csv(form: &FormDef, applications: &[NewApplication]) -> String {
+/// The applications as CSV, oldest first: a column per field of the form, then a column
+/// (headed by the field's id) for each field that only older versions of the form had.
+pub fn csv(form: &FormDef, kommuner: &Kommuner, applications: &[NewApplication]) -> String {
+    let known: BTreeSet<&str> = form.fields.iter().map(|f| f.id.as_str()).collect();
+    let older: BTreeSet<&str> = applications
+        .iter()
+        .flat_map(|a| a.fields.keys())
+        .map(String::as_str)
+        .filter(|id| !known.contains(id))
+        .collect();
     let mut out = String::from("\u{feff}");
     let mut heading = vec![
         "Referencenummer".to_string(),
@@ -39,16 +69,14 @@ pub fn csv(form: &FormDef, applications: &[NewApplication]) -> String {
         "Ansøgningsrunde".to_string(),
     ];
     heading.extend(form.fields.iter().map(|f| f.label.clone()));
+    heading.extend(
+        older
+            .iter()
+            .map(|id| format!("{id} (tidligere version af skemaet)")),
+    );
     heading.push("Skemaversion".into());
     heading.push("Privatlivspolitik, version".into());
-    out.push_str(
-        &heading
-            .iter()
-            .map(|h| cell(h))
-            .collect::<Vec<_>>()
-            .join(";"),
-    );
-    out.push_str("\r\n");
+    push_row(&mut out, &heading);
     for app in applications {
         let mut row = vec![
             app.reference.clone(),
@@ -58,14 +86,23 @@ pub fn csv(form: &FormDef, applications: &[NewApplication]) -> String {
         row.extend(
             form.fields
                 .iter()
-                .map(|f| value_text(app.fields.get(&f.id))),
+                .map(|f| value_text(Some(f), kommuner, app.fields.get(&f.id))),
+        );
+        row.extend(
+            older
+                .iter()
+                .map(|id| value_text(None, kommuner, app.fields.get(*id))),
         );
         row.push(app.form_version.to_string());
         row.push(app.privacy_notice_version.clone());
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
-        out.push_str("\r\n");
+        push_row(&mut out, &row);
     }
     out
+}
+
+fn push_row(out: &mut String, cells: &[String]) {
+    out.push_str(&cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(";"));
+    out.push_str("\r\n");
 }
 
 /// The applications as a JSON array.
@@ -86,5 +123,50 @@ mod tests {
         assert_eq!(cell("a;b"), "\"a;b\"");
         assert_eq!(cell("sagde \"hej\""), "\"sagde \"\"hej\"\"\"");
         assert_eq!(cell("Ærø"), "Ærø");
+    }
+
+    #[test]
+    fn cells_read_as_a_caseworker_expects() {
+        let forms = crate::forms::Forms::embedded().unwrap();
+        let form = forms.get("minivejledning").unwrap();
+        let field = |id: &str| form.fields.iter().find(|f| f.id == id);
+        let text =
+            |id: &str, v: serde_json::Value| value_text(field(id), &forms.kommuner, Some(&v));
+        assert_eq!(text("postnummer", serde_json::json!(800)), "0800");
+        assert_eq!(text("postnummer", serde_json::json!("0800")), "0800");
+        assert_eq!(text("kommune", serde_json::json!("101")), "København (101)");
+        assert_eq!(
+            text("ansoegertype", serde_json::json!("kommune")),
+            "Kommune"
+        );
+        assert_eq!(text("ledelsesopbakning", serde_json::json!(true)), "Ja");
+        assert_eq!(value_text(None, &forms.kommuner, None), "");
+    }
+
+    #[test]
+    fn fields_of_older_form_versions_get_their_own_columns() {
+        let forms = crate::forms::Forms::embedded().unwrap();
+        let form = forms.get("minivejledning").unwrap();
+        let app = NewApplication {
+            reference: "ABCDEFGH2".into(),
+            form_id: form.id.clone(),
+            form_version: 0,
+            round: "2019-03".into(),
+            received_at: "2019-03-01T10:00:00Z".parse().unwrap(),
+            fields: [("gammelt_felt".to_string(), serde_json::json!("svar"))].into(),
+            privacy_notice_version: "x".into(),
+            idempotency_key: "k".into(),
+            content_hash: String::new(),
+            expires_at: "2021-03-01T10:00:00Z".parse().unwrap(),
+        };
+        let csv = csv(form, &forms.kommuner, &[app]);
+        let mut lines = csv.lines();
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .contains(";gammelt_felt (tidligere version af skemaet);Skemaversion;")
+        );
+        assert!(lines.next().unwrap().ends_with(";svar;0;x"));
     }
 }

@@ -25,9 +25,11 @@ pub mod env {
     /// The site's origin (`https://host`) that posts must come from; unset: the
     /// request's own host (see `http::VIEWER_HOST_HEADER`).
     pub const SITE_ORIGIN: &str = "SITE_ORIGIN";
-    /// Applications per client address per minute before 429 (default 20).
+    /// Applications per client address per minute before 429 (default 20; a whole
+    /// number from 1).
     pub const RATE_LIMIT_PER_MINUTE: &str = "RATE_LIMIT_PER_MINUTE";
-    /// The log filter (tracing's `EnvFilter`; default `info`).
+    /// The log filter (tracing's `EnvFilter`; default `info`; the libraries that could log
+    /// a request stay at `info`, see `logging`).
     pub const RUST_LOG: &str = "RUST_LOG";
     /// The value CloudFront adds to each request as `http::ORIGIN_SECRET_HEADER`; when
     /// set, requests without it (around CloudFront) are refused.
@@ -48,6 +50,8 @@ pub mod holidays;
 #[cfg(feature = "server")]
 pub mod http;
 pub mod kommuner;
+#[cfg(feature = "aws")]
+pub mod logging;
 #[cfg(feature = "server")]
 pub mod pages;
 pub mod reference;

@@ -98,15 +98,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn rate_limit() -> u32 {
-    std::env::var(env::RATE_LIMIT_PER_MINUTE)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20)
+/// `RATE_LIMIT_PER_MINUTE`, 20 when unset.
+fn rate_limit() -> Result<u32> {
+    match std::env::var(env::RATE_LIMIT_PER_MINUTE) {
+        Err(_) => Ok(20),
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => bail!(
+                "{} `{v}` must be a whole number of posts per minute, at least 1",
+                env::RATE_LIMIT_PER_MINUTE
+            ),
+        },
+    }
 }
 
 /// DynamoDB when the table is configured (creating it when `create` and it is missing),
-/// else the local file.
+/// else the local file (created when `create`; else it must exist).
 async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
     match std::env::var(env::APPLICATIONS_TABLE) {
         Ok(table)
@@ -126,9 +133,19 @@ async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
             Ok(Store::Dynamo(store))
         }
         _ if file.as_os_str() == ":memory:" => Ok(Store::Local(LocalStore::in_memory())),
-        _ => Ok(Store::Local(
+        _ if create => Ok(Store::Local(
             LocalStore::open(file).with_context(|| format!("opening {}", file.display()))?,
         )),
+        _ => match LocalStore::open_existing(file) {
+            Ok(store) => Ok(Store::Local(store)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "there is no local applications file {} (DynamoDB is not configured: set {} to read the table). \
+                 A preview with `site-gen serve` keeps its applications in .site-gen/applications.jsonl: pass --store .site-gen/applications.jsonl",
+                file.display(),
+                env::APPLICATIONS_TABLE
+            ),
+            Err(e) => Err(e).with_context(|| format!("reading {}", file.display())),
+        },
     }
 }
 
@@ -142,7 +159,7 @@ async fn run(cli: Cli) -> Result<()> {
             root,
             store,
         }) => {
-            init_logging();
+            init_logging()?;
             let forms = match root {
                 Some(root) => Forms::load(&root).map_err(|e| anyhow::anyhow!("{e}"))?,
                 None => Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -153,7 +170,7 @@ async fn run(cli: Cli) -> Result<()> {
                 forms,
                 store,
                 date.map_or(Clock::Real, Clock::OnDay),
-                RateLimiter::new(rate_limit()),
+                RateLimiter::new(rate_limit()?),
                 std::env::var(env::SITE_ORIGIN).ok(),
             );
             let listener = tokio::net::TcpListener::bind(bind)
@@ -194,7 +211,7 @@ async fn run(cli: Cli) -> Result<()> {
             let store = choose_store(&store, false).await?;
             let applications = store.list(&form, round.as_deref()).await?;
             let text = match format {
-                ExportFormat::Csv => form_handler::export::csv(def, &applications),
+                ExportFormat::Csv => form_handler::export::csv(def, &forms.kommuner, &applications),
                 ExportFormat::Json => form_handler::export::json(&applications),
             };
             match output {
@@ -214,27 +231,20 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn init_logging() {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .with_target(false)
-        .try_init();
+fn init_logging() -> Result<()> {
+    form_handler::logging::init().map_err(anyhow::Error::msg)
 }
 
 /// Under AWS Lambda: DynamoDB from `APPLICATIONS_TABLE`, the client built once.
 async fn lambda() -> Result<()> {
-    init_logging();
+    init_logging()?;
     let table = std::env::var(env::APPLICATIONS_TABLE).context("APPLICATIONS_TABLE is not set")?;
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
     let state = AppState::new(
         Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
         Store::Dynamo(DynamoStore::new(client, table)),
         Clock::Real,
-        RateLimiter::new(rate_limit()),
+        RateLimiter::new(rate_limit()?),
         std::env::var(env::SITE_ORIGIN).ok(),
     )
     .with_origin_secret(std::env::var(env::ORIGIN_SECRET).ok());

@@ -9,10 +9,14 @@ use crate::render::{self, Availability, escape};
 use crate::store::Receipt;
 use crate::submission::{Entered, FieldError};
 
+/// The site's name, as the site's own pages end their titles.
+const SITE_NAME: &str = "Rådgivnings- og vejledningsindsats på dagtilbudsområdet";
+
 fn page(title: &str, main: &str) -> String {
+    let title = format!("{title} – {SITE_NAME}");
     format!(
-        "<!doctype html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"stylesheet\" href=\"/static/css/site.css\">\n</head>\n<body>\n<a class=\"skip-link\" href=\"#indhold\">Gå til hovedindhold</a>\n<header class=\"site-header\"><div class=\"wrapper\"><a class=\"site-title\" href=\"/\">Rådgivnings- og vejledningsindsats på dagtilbudsområdet</a></div></header>\n<main id=\"indhold\" class=\"wrapper site-main\" tabindex=\"-1\">\n{main}</main>\n</body>\n</html>\n",
-        title = escape(title)
+        "<!doctype html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"stylesheet\" href=\"/static/css/site.css\">\n</head>\n<body>\n<a class=\"skip-link\" href=\"#indhold\">Gå til hovedindhold</a>\n<header class=\"site-header\"><div class=\"wrapper\"><a class=\"site-title\" href=\"/\">{SITE_NAME}</a></div></header>\n<main id=\"indhold\" class=\"wrapper site-main\" tabindex=\"-1\">\n{main}</main>\n</body>\n</html>\n",
+        title = escape(&title)
     )
 }
 
@@ -20,6 +24,7 @@ fn page(title: &str, main: &str) -> String {
 pub fn message_page(status: u16, message: &str) -> String {
     let heading = match status {
         404 => "Siden findes ikke",
+        405 => "Ansøgningsskemaet er ikke her",
         410 => "Der kan ikke søges nu",
         429 => "Vent lidt",
         503 => "Ansøgningen blev ikke sendt",
@@ -87,5 +92,5 @@ pub fn receipt_page(form: &FormDef, receipt: &Receipt) -> String {
         iso = receipt.received_at,
         received = received_da(receipt.received_at),
     );
-    page("Ansøgningen er modtaget", &main)
+    page(&format!("Ansøgningen er modtaget: {}", form.title), &main)
 }

@@ -123,10 +123,15 @@ impl Cvr {
     }
 }
 
-/// A Danish postcode, 0800-9999.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
+/// A Danish postcode, 0800-9999; stored and serialised as its four digits (`"0800"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Postcode(u16);
+
+impl Serialize for Postcode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
 
 impl Postcode {
     pub fn parse(text: &str) -> Result<Postcode, ErrorKind> {

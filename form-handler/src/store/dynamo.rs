@@ -52,13 +52,38 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn err(context: &str, e: impl std::fmt::Debug) -> StoreError {
-    // Debug output of SDK errors holds no request bodies, only codes and messages.
-    let text = format!("{e:?}");
-    StoreError(format!(
-        "{context}: {}",
-        text.chars().take(300).collect::<String>()
-    ))
+/// A failed SDK call as a [`StoreError`] that names the operation and the error's code or
+/// kind, never its message or the raw response (either could quote the request).
+fn err<E, R>(what: &'static str, e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    use aws_sdk_dynamodb::error::SdkError;
+    let code = match &e {
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .unwrap_or("an unnamed service error")
+            .to_string(),
+        SdkError::TimeoutError(_) => "timeout".to_string(),
+        SdkError::DispatchFailure(d) if d.is_timeout() => "timeout (dispatch)".to_string(),
+        SdkError::DispatchFailure(d) if d.is_io() => "connection failed".to_string(),
+        SdkError::DispatchFailure(_) => "dispatch failure".to_string(),
+        SdkError::ResponseError(_) => "unreadable response".to_string(),
+        SdkError::ConstructionFailure(_) => "request construction".to_string(),
+        _ => "unknown".to_string(),
+    };
+    StoreError::Failed { what, code }
+}
+
+/// A request that could not be built (a bug: the builders' required fields are set).
+fn build_err(
+    what: &'static str,
+) -> impl Fn(aws_sdk_dynamodb::error::BuildError) -> StoreError + Copy {
+    move |_| StoreError::Failed {
+        what,
+        code: "request construction".to_string(),
+    }
 }
 
 /// The SDK configuration every client uses: the standard sources (region, credentials,
@@ -121,8 +146,7 @@ impl DynamoStore {
                 .key_type(t)
                 .build()
         };
-        let build =
-            |e: aws_sdk_dynamodb::error::BuildError| err("building the table definition", e);
+        let build = build_err("building the table definition");
         let index = GlobalSecondaryIndex::builder()
             .index_name(INDEX)
             .key_schema(key("gsi1pk", KeyType::Hash).map_err(build)?)
@@ -167,6 +191,7 @@ impl DynamoStore {
         let idem_item: Item = HashMap::from([
             ("pk".into(), s(&idem_pk)),
             ("reference".into(), s(&app.reference)),
+            ("content_hash".into(), s(&app.content_hash)),
             ("received_at".into(), s(app.received_at.to_string())),
             ("round".into(), s(&app.round)),
             (
@@ -174,7 +199,7 @@ impl DynamoStore {
                 n((app.received_at + IDEMPOTENCY_WINDOW).as_second()),
             ),
         ]);
-        let build = |e: aws_sdk_dynamodb::error::BuildError| err("building the write", e);
+        let build = build_err("building the write");
         let put_app = Put::builder()
             .table_name(&self.table)
             .set_item(Some(application_item(app)))
@@ -213,18 +238,23 @@ impl DynamoStore {
                 // The key was used (or another request holds it right now): the first one wins.
                 for wait in [0u64, 20, 50, 100, 200] {
                     tokio::time::sleep(Duration::from_millis(wait)).await;
-                    if let Some(receipt) = self.idempotency_receipt(&idem_pk, now).await? {
-                        return Ok(Stored::Repeat(receipt));
+                    if let Some((hash, receipt)) = self.idempotency_receipt(&idem_pk, now).await? {
+                        return Ok(Stored::repeat_of(app, &hash, receipt));
                     }
                 }
-                Err(StoreError(
-                    "the write was refused and no earlier application holds the key".into(),
+                Err(StoreError::Inconsistent(
+                    "the write was refused and no earlier application holds the key",
                 ))
             }
         }
     }
 
-    async fn idempotency_receipt(&self, pk: &str, now: i64) -> Result<Option<Receipt>, StoreError> {
+    /// The content hash and receipt of the application holding an idempotency key.
+    async fn idempotency_receipt(
+        &self,
+        pk: &str,
+        now: i64,
+    ) -> Result<Option<(String, Receipt)>, StoreError> {
         let out = self
             .client
             .get_item()
@@ -240,7 +270,8 @@ impl DynamoStore {
         if number(item, "expires_at").is_some_and(|e| e < now) {
             return Ok(None);
         }
-        Ok(receipt_from(item))
+        let hash = text(item, "content_hash").unwrap_or_default();
+        Ok(receipt_from(item).map(|r| (hash, r)))
     }
 
     pub async fn receipt(&self, reference: &str) -> Result<Option<(String, Receipt)>, StoreError> {
@@ -293,7 +324,7 @@ impl DynamoStore {
             for item in page.items() {
                 out.push(
                     application_from(item)
-                        .ok_or_else(|| StoreError("an application item is malformed".into()))?,
+                        .ok_or(StoreError::Inconsistent("an application item is malformed"))?,
                 );
             }
             match page.last_evaluated_key() {
@@ -325,6 +356,7 @@ fn application_item(app: &NewApplication) -> Item {
             s(&app.privacy_notice_version),
         ),
         ("idempotency_key".into(), s(&app.idempotency_key)),
+        ("content_hash".into(), s(&app.content_hash)),
         ("expires_at".into(), n(app.expires_at.as_second())),
         ("gsi1pk".into(), s(format!("FORM#{}", app.form_id))),
         (
@@ -391,6 +423,7 @@ fn application_from(item: &Item) -> Option<NewApplication> {
         fields,
         privacy_notice_version: text(item, "privacy_notice_version")?,
         idempotency_key: text(item, "idempotency_key")?,
+        content_hash: text(item, "content_hash").unwrap_or_default(),
         expires_at: Timestamp::from_second(number(item, "expires_at")?).ok()?,
     })
 }

@@ -34,6 +34,16 @@ impl LocalStore {
 
     /// A store kept in the JSON-lines file `path` (created if missing).
     pub fn open(path: &Path) -> std::io::Result<LocalStore> {
+        LocalStore::read(path, true)
+    }
+
+    /// The store in the JSON-lines file `path`, which must exist (for the export: a
+    /// mistyped path is an error, not an empty list of applications).
+    pub fn open_existing(path: &Path) -> std::io::Result<LocalStore> {
+        LocalStore::read(path, false)
+    }
+
+    fn read(path: &Path, create: bool) -> std::io::Result<LocalStore> {
         let mut inner = Inner::default();
         match std::fs::read_to_string(path) {
             Ok(text) => {
@@ -51,7 +61,7 @@ impl LocalStore {
                     inner.index(app);
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(e) if create && e.kind() == std::io::ErrorKind::NotFound => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)?;
                 }
@@ -71,49 +81,63 @@ impl LocalStore {
         }
     }
 
-    pub fn put(&self, app: &NewApplication) -> Result<Stored, StoreError> {
-        let mut inner = self
-            .inner
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, StoreError> {
+        self.inner
             .lock()
-            .map_err(|_| StoreError("the local store is poisoned".into()))?;
+            .map_err(|_| StoreError::Inconsistent("the local store is poisoned"))
+    }
+
+    pub fn put(&self, app: &NewApplication) -> Result<Stored, StoreError> {
+        let mut inner = self.lock()?;
         let key = (app.form_id.clone(), app.idempotency_key.clone());
         if let Some(&i) = inner.by_key.get(&key) {
             let first = &inner.applications[i];
             if app.received_at.duration_since(first.received_at) < IDEMPOTENCY_WINDOW {
-                return Ok(Stored::Repeat(receipt_of(first)));
+                return Ok(Stored::repeat_of(
+                    app,
+                    &first.content_hash,
+                    receipt_of(first),
+                ));
             }
         }
         if inner.by_reference.contains_key(&app.reference) {
-            return Err(StoreError("reference already used".into()));
+            return Err(StoreError::Inconsistent("reference already used"));
         }
         if let Some(path) = &self.path {
-            let mut line = serde_json::to_string(app).map_err(|e| StoreError(e.to_string()))?;
+            let file_error = |source| StoreError::File {
+                path: path.clone(),
+                source,
+            };
+            let mut line =
+                serde_json::to_string(app).map_err(|e| file_error(std::io::Error::other(e)))?;
             line.push('\n');
             let mut file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+                .map_err(file_error)?;
             file.write_all(line.as_bytes())
                 .and_then(|()| file.sync_data())
-                .map_err(|e| StoreError(format!("{}: {e}", path.display())))?;
+                .map_err(file_error)?;
         }
         inner.index(app.clone());
         Ok(Stored::New(receipt_of(app)))
     }
 
-    pub fn receipt(&self, reference: &str) -> Option<(String, Receipt)> {
-        let inner = self.inner.lock().ok()?;
-        inner.by_reference.get(reference).map(|&i| {
+    pub fn receipt(&self, reference: &str) -> Result<Option<(String, Receipt)>, StoreError> {
+        let inner = self.lock()?;
+        Ok(inner.by_reference.get(reference).map(|&i| {
             let app = &inner.applications[i];
             (app.form_id.clone(), receipt_of(app))
-        })
+        }))
     }
 
-    pub fn list(&self, form_id: &str, round: Option<&str>) -> Vec<NewApplication> {
-        let Ok(inner) = self.inner.lock() else {
-            return Vec::new();
-        };
+    pub fn list(
+        &self,
+        form_id: &str,
+        round: Option<&str>,
+    ) -> Result<Vec<NewApplication>, StoreError> {
+        let inner = self.lock()?;
         let mut out: Vec<NewApplication> = inner
             .applications
             .iter()
@@ -121,7 +145,7 @@ impl LocalStore {
             .cloned()
             .collect();
         out.sort_by(|a, b| (a.received_at, &a.reference).cmp(&(b.received_at, &b.reference)));
-        out
+        Ok(out)
     }
 }
 
@@ -140,5 +164,63 @@ fn receipt_of(app: &NewApplication) -> Receipt {
         reference: app.reference.clone(),
         received_at: app.received_at,
         round: app.round.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(reference: &str, key: &str, hash: &str, at: &str) -> NewApplication {
+        NewApplication {
+            reference: reference.into(),
+            form_id: "f".into(),
+            form_version: 1,
+            round: "2019-03".into(),
+            received_at: at.parse().unwrap(),
+            fields: Default::default(),
+            privacy_notice_version: "v".into(),
+            idempotency_key: key.into(),
+            content_hash: hash.into(),
+            expires_at: "2030-01-01T00:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_key_is_one_application_and_other_content_under_it_is_refused() {
+        let store = LocalStore::in_memory();
+        let first = app("AAAAAAAA2", "client:k", "h1", "2019-03-01T10:00:00Z");
+        assert!(matches!(store.put(&first), Ok(Stored::New(_))));
+        let retry = app("BBBBBBBB2", "client:k", "h1", "2019-03-01T10:01:00Z");
+        match store.put(&retry) {
+            Ok(Stored::Repeat(r)) => assert_eq!(r.reference, "AAAAAAAA2"),
+            other => panic!("{other:?}"),
+        }
+        let changed = app("CCCCCCCC2", "client:k", "h2", "2019-03-01T10:02:00Z");
+        assert_eq!(store.put(&changed).unwrap(), Stored::KeyReused);
+        // After the 24-hour window the key is free again.
+        let later = app("DDDDDDDD2", "client:k", "h2", "2019-03-02T10:00:01Z");
+        assert!(matches!(store.put(&later), Ok(Stored::New(_))));
+        assert_eq!(store.list("f", None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_application_stored_before_content_hashes_counts_as_a_repeat() {
+        let store = LocalStore::in_memory();
+        let old = app("AAAAAAAA2", "client:k", "", "2019-03-01T10:00:00Z");
+        store.put(&old).unwrap();
+        let retry = app("BBBBBBBB2", "client:k", "h1", "2019-03-01T10:01:00Z");
+        assert!(matches!(store.put(&retry), Ok(Stored::Repeat(_))));
+    }
+
+    #[test]
+    fn the_export_does_not_create_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope/applications.jsonl");
+        let e = LocalStore::open_existing(&path).err().unwrap();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        assert!(!dir.path().join("nope").exists());
+        LocalStore::open(&path).unwrap();
+        assert!(dir.path().join("nope").exists());
     }
 }

@@ -25,6 +25,11 @@ pub struct NewApplication {
     pub fields: BTreeMap<String, serde_json::Value>,
     pub privacy_notice_version: String,
     pub idempotency_key: String,
+    /// A hash of the form id and the normalised fields: a repeat of the idempotency key
+    /// with other content is refused rather than answered with the first receipt (the
+    /// applicant's changes would be lost). Empty in applications stored before it existed.
+    #[serde(default)]
+    pub content_hash: String,
     /// When the application is deleted (the form's retention).
     pub expires_at: Timestamp,
 }
@@ -37,26 +42,64 @@ pub struct Receipt {
     pub round: String,
 }
 
-/// The result of storing: a new application, or a repeat of an earlier one.
+/// The result of storing: a new application, a repeat of an earlier one, or nothing
+/// stored because the idempotency key belongs to an application with other content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
     New(Receipt),
     Repeat(Receipt),
+    KeyReused,
 }
 
 impl Stored {
-    pub fn receipt(&self) -> &Receipt {
-        match self {
-            Stored::New(r) | Stored::Repeat(r) => r,
+    /// What `first` (the application holding the key) means for a post of `app`.
+    fn repeat_of(app: &NewApplication, first_hash: &str, first: Receipt) -> Stored {
+        if first_hash.is_empty() || app.content_hash.is_empty() || first_hash == app.content_hash {
+            Stored::Repeat(first)
+        } else {
+            Stored::KeyReused
         }
     }
 }
 
-/// The store could not be reached or did not answer in time: the applicant is told to try
-/// again (HTTP 503), and nothing is claimed to be stored.
+/// Why the store failed: the applicant is told to try again (HTTP 503), and nothing is
+/// claimed to be stored. The texts hold no application data (they are logged).
 #[derive(Debug, thiserror::Error)]
-#[error("the application store failed: {0}")]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The store did not answer within the time a request may take.
+    #[error("the store did not answer within {0:?}")]
+    Timeout(std::time::Duration),
+    /// An operation failed; `what` says which, `code` is the store's error code or the
+    /// kind of failure (never a message that could quote the request).
+    #[error("{what} failed: {code}")]
+    Failed { what: &'static str, code: String },
+    /// The store holds something it should not (a malformed item, a reused reference).
+    #[error("{0}")]
+    Inconsistent(&'static str),
+    /// The local store's file.
+    #[error("{path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl StoreError {
+    /// A short name for the log's `error_kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::Timeout(_) => "timeout",
+            StoreError::Failed { .. } => "failed",
+            StoreError::Inconsistent(_) => "inconsistent",
+            StoreError::File { .. } => "file",
+        }
+    }
+}
+
+/// The longest a request waits for the store, retries included: the 503 must reach the
+/// applicant before the Lambda's own timeout (10 s in infra/template.yaml) cuts it off
+/// with API Gateway's English error.
+pub const STORE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(7);
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_WINDOW: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
@@ -69,22 +112,37 @@ pub enum Store {
 }
 
 impl Store {
-    /// Stores `app` unless its idempotency key was used in the last 24 hours.
-    pub async fn put(&self, app: &NewApplication) -> Result<Stored, StoreError> {
-        match self {
-            #[cfg(feature = "aws")]
-            Store::Dynamo(s) => s.put(app).await,
-            Store::Local(s) => s.put(app),
-        }
+    /// Stores `app` unless its idempotency key was used in the last 24 hours, within
+    /// `deadline`.
+    pub async fn put(
+        &self,
+        app: &NewApplication,
+        deadline: std::time::Duration,
+    ) -> Result<Stored, StoreError> {
+        within(deadline, async {
+            match self {
+                #[cfg(feature = "aws")]
+                Store::Dynamo(s) => s.put(app).await,
+                Store::Local(s) => s.put(app),
+            }
+        })
+        .await
     }
 
-    /// The receipt of a stored application, for the receipt page.
-    pub async fn receipt(&self, reference: &str) -> Result<Option<(String, Receipt)>, StoreError> {
-        match self {
-            #[cfg(feature = "aws")]
-            Store::Dynamo(s) => s.receipt(reference).await,
-            Store::Local(s) => Ok(s.receipt(reference)),
-        }
+    /// The receipt of a stored application, for the receipt page, within `deadline`.
+    pub async fn receipt(
+        &self,
+        reference: &str,
+        deadline: std::time::Duration,
+    ) -> Result<Option<(String, Receipt)>, StoreError> {
+        within(deadline, async {
+            match self {
+                #[cfg(feature = "aws")]
+                Store::Dynamo(s) => s.receipt(reference).await,
+                Store::Local(s) => s.receipt(reference),
+            }
+        })
+        .await
     }
 
     /// Every application to `form_id` (in `round`, if given), oldest first.
@@ -96,7 +154,7 @@ impl Store {
         match self {
             #[cfg(feature = "aws")]
             Store::Dynamo(s) => s.list(form_id, round).await,
-            Store::Local(s) => Ok(s.list(form_id, round)),
+            Store::Local(s) => s.list(form_id, round),
         }
     }
 
@@ -108,4 +166,14 @@ impl Store {
             Store::Local(s) => s.describe(),
         }
     }
+}
+
+/// `work`, or [`StoreError::Timeout`] when it takes longer than `deadline`.
+async fn within<T>(
+    deadline: std::time::Duration,
+    work: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(deadline, work)
+        .await
+        .unwrap_or(Err(StoreError::Timeout(deadline)))
 }

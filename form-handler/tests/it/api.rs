@@ -12,13 +12,18 @@ use tower::ServiceExt;
 
 use crate::Moto;
 
-const VALID: &str = "ansoegertype=kommune&cvr=10103940&kommune=101&adresse=R%C3%A5dhuspladsen+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=Anne+S%C3%B8rensen&kontakt_stilling=Dagtilbudschef&kontakt_email=anne%40example.dk&kontakt_telefon=22+33+44+55&udfordring=Vi+vil+styrke+l%C3%A6ringsmilj%C3%B8erne+for+b%C3%B8rn+i+udsatte+positioner+i+vores+dagtilbud.&ledelsesopbakning=on&privatliv=on&website=";
+pub(crate) const VALID: &str = "ansoegertype=kommune&cvr=10103940&kommune=101&adresse=R%C3%A5dhuspladsen+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=Anne+S%C3%B8rensen&kontakt_stilling=Dagtilbudschef&kontakt_email=anne%40example.dk&kontakt_telefon=22+33+44+55&udfordring=Vi+vil+styrke+l%C3%A6ringsmilj%C3%B8erne+for+b%C3%B8rn+i+udsatte+positioner+i+vores+dagtilbud.&ledelsesopbakning=on&privatliv=on&website=";
 
 pub(crate) fn day(d: &str) -> Clock {
     Clock::OnDay(form_handler::dates::parse_iso(d).unwrap())
 }
 
-async fn state(moto: &Moto, table: &str, clock: Clock, per_minute: u32) -> Arc<AppState> {
+pub(crate) async fn state(
+    moto: &Moto,
+    table: &str,
+    clock: Clock,
+    per_minute: u32,
+) -> Arc<AppState> {
     let store = DynamoStore::new(moto.client(), table);
     store.create_table_if_missing().await.unwrap();
     Arc::new(AppState::new(
@@ -62,14 +67,14 @@ fn form_post(body: &str) -> Request<Body> {
     .unwrap()
 }
 
-fn json_post(body: &str) -> Request<Body> {
+pub(crate) fn json_post(body: &str) -> Request<Body> {
     post("/api/applications/minivejledning", "application/json")
         .header("accept", "application/json")
         .body(Body::from(body.to_string()))
         .unwrap()
 }
 
-fn as_json(valid: &str) -> String {
+pub(crate) fn as_json(valid: &str) -> String {
     let raw = form_handler::submission::RawForm::from_urlencoded(valid.as_bytes()).unwrap();
     let map: serde_json::Map<String, serde_json::Value> =
         raw.0.into_iter().map(|(k, v)| (k, v.into())).collect();
@@ -106,6 +111,10 @@ async fn every_answer_of_the_contract() {
         "{page}"
     );
     assert!(
+        page.contains("<title>Ansøgningen er modtaget: Ansøgningsskema for minivejledningsforløb til dagtilbud – Rådgivnings- og vejledningsindsats på dagtilbudsområdet</title>"),
+        "the title says what was received, and where: {page}"
+    );
+    assert!(
         !page.contains("Anne") && !page.contains("anne@example.dk") && !page.contains("22334455"),
         "no personal data on the receipt"
     );
@@ -117,7 +126,10 @@ async fn every_answer_of_the_contract() {
         (reference, "2019-03", 1)
     );
     assert_eq!(app.fields["kontakt_telefon"], "+4522334455");
-    assert_eq!(app.fields["postnummer"], 1550);
+    assert_eq!(
+        app.fields["postnummer"], "1550",
+        "a postcode is text: 0800 keeps its 0"
+    );
     assert_eq!(app.fields["ledelsesopbakning"], true);
     assert_eq!(app.privacy_notice_version, "2026-11-01");
     assert!(app.expires_at > app.received_at + jiff::SignedDuration::from_hours(24 * 729));
@@ -153,18 +165,39 @@ async fn every_answer_of_the_contract() {
         fraction.len() <= 3,
         "milliseconds at most, as HTML <time> takes: {received}"
     );
-    // The script's Idempotency-Key decides, whatever the content.
+    // The script's Idempotency-Key makes a retry one application; the same key with
+    // other content is refused (the changes would otherwise be lost under the first
+    // receipt), and nothing more is stored.
     let keyed = |body: &str| {
         post("/api/applications/minivejledning", "application/json")
             .header("idempotency-key", "3f1c9a52-7d1e-4b7a-9e55-0c2f1b8d6a11")
             .body(Body::from(body.to_string()))
             .unwrap()
     };
-    let (_, _, first) = send(&st, keyed(&other)).await;
-    other = other.replace("Bo Jensen", "Bo Jensen II");
-    let (_, _, second) = send(&st, keyed(&other)).await;
     let r = |b: &str| serde_json::from_str::<serde_json::Value>(b).unwrap()["reference"].clone();
-    assert_eq!(r(&first), r(&second));
+    let before = stored(&moto, "contract", "minivejledning").await.len();
+    let (status, _, first) = send(&st, keyed(&other)).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, _, retry) = send(&st, keyed(&other)).await;
+    assert_eq!(status, StatusCode::CREATED, "{retry}");
+    assert!(r(&first).is_string());
+    assert_eq!(r(&first), r(&retry));
+    other = other.replace("Bo Jensen", "Bo Jensen II");
+    let (status, headers, changed) = send(&st, keyed(&other)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{changed}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let v: serde_json::Value = serde_json::from_str(&changed).unwrap();
+    assert_eq!(v["error"], "idempotency_key_reused");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Ansøgningen blev ikke gemt")
+    );
+    assert_eq!(
+        stored(&moto, "contract", "minivejledning").await.len(),
+        before + 1
+    );
 
     // 422: every field error, as JSON or as the form page again.
     let (status, _, body) = send(&st, json_post("{\"cvr\":\"123\"}")).await;
@@ -191,7 +224,7 @@ async fn every_answer_of_the_contract() {
     );
     assert!(
         page.contains(
-            "<title>Fejl: Ansøgningsskema for minivejledningsforløb til dagtilbud</title>"
+            "<title>Fejl: Ansøgningsskema for minivejledningsforløb til dagtilbud – Rådgivnings- og vejledningsindsats på dagtilbudsområdet</title>"
         ),
         "{page}"
     );
@@ -520,7 +553,8 @@ async fn the_export_reads_rounds_through_the_index() {
     let all = store.list("minivejledning", None).await.unwrap();
     assert_eq!(all.len(), 3, "read in pages of one item");
     let forms = Forms::embedded().unwrap();
-    let csv = form_handler::export::csv(forms.get("minivejledning").unwrap(), &all);
+    let csv =
+        form_handler::export::csv(forms.get("minivejledning").unwrap(), &forms.kommuner, &all);
     assert!(
         csv.starts_with("\u{feff}Referencenummer;Modtaget;Ansøgningsrunde;Hvem søger?"),
         "{}",

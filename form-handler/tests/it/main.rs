@@ -6,5 +6,6 @@
 mod api;
 mod infra;
 mod moto;
+mod robust;
 
 pub use moto::Moto;

@@ -355,7 +355,8 @@ async function withJavaScript(origin, saveDir) {
           count: document.querySelectorAll('div.form-receipt').length,
           reference: el.querySelector('strong')?.textContent.trim() ?? null,
           text: el.textContent.replace(/\s+/g, ' ').trim(),
-          focused: document.activeElement === el,
+          focused: document.activeElement === el.querySelector('h3'),
+          title: document.title,
           forms: document.querySelectorAll('form.application-form').length,
           summaries: document.querySelectorAll('.form-error-summary').length,
         };
@@ -364,7 +365,8 @@ async function withJavaScript(origin, saveDir) {
       if (!REFERENCE.test(st.reference ?? '')) problems.push(`reference ${show(st.reference)} does not match ${REFERENCE}`);
       if (body && body.reference !== st.reference) problems.push(`shown ${show(st.reference)}, the handler said ${show(body.reference)}`);
       if (body && body.round !== '2019-03') problems.push(`round ${show(body.round)}, want "2019-03"`);
-      if (!st.focused) problems.push('the receipt is not focused');
+      if (!st.focused) problems.push('the receipt\'s heading is not focused');
+      if (!st.title.startsWith('Ansøgningen er modtaget: ')) problems.push(`title ${show(st.title)}`);
       if (st.forms !== 0 || st.summaries !== 0) problems.push(`${st.forms} forms and ${st.summaries} error summaries left`);
       if (!st.text.includes('Ansøgningen er modtaget')) problems.push(`receipt text ${show(st.text)}`);
       if (posts.length !== 1) problems.push(`${posts.length} posts, want 1`);

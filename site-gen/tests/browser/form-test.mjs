@@ -15,8 +15,8 @@
 //      aria-describedby; a summary link focuses its field; the conditional fields hide, show
 //      and become required with the answer to "Hvem søger?";
 //   3. a valid submit POSTs urlencoded to /api/applications/minivejledning with an
-//      Idempotency-Key (the same on a retry), hidden conditional fields left out; the static
-//      server's 405 gives a send error, the button back and the values kept; mocked answers:
+//      Idempotency-Key (the same on a retry, a new one for changed content), hidden
+//      conditional fields left out; the static server's 405 gives a send error, the button back and the values kept; mocked answers:
 //      201 gives the receipt, 422 the returned errors, 503 its message, a network failure the
 //      default message;
 //   4. without JavaScript: a plain form (method post, action), every control labelled;
@@ -434,7 +434,7 @@ async function behaviour(origin, cases) {
       return s.summary ? v : ['the error state is gone', ...v];
     });
 
-    await check('a summary link focuses its field and brings its label into view', async () => {
+    await check('a summary link focuses its field and brings its label, hint and message into view', async () => {
       const problems = [];
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.locator(`.form-error-summary a[href="#f-${rules.form}-cvr"]`).click();
@@ -469,6 +469,34 @@ async function behaviour(origin, cases) {
       });
       if (radio.active !== `f-${rules.form}-ansoegertype-0`) problems.push(`radio link: focus is on #${radio.active}`);
       if (!radio.legendVisible) problems.push('radio link: the legend is not in view');
+      // A checkbox has its hint and message above its label: the whole question in view
+      // (in a low window, so that the page can scroll the label to the very top).
+      const viewport = page.viewportSize();
+      await page.setViewportSize({ width: viewport.width, height: 360 });
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const box = `f-${rules.form}-ledelsesopbakning`;
+      await page.locator(`.form-error-summary a[href="#${box}"]`).click();
+      // Smooth scrolling passes everything through the view: wait until it stops.
+      for (let last = -1, now = 0, i = 0; i < 100; i++, last = now) {
+        await page.waitForTimeout(50);
+        now = await page.evaluate(() => window.scrollY);
+        if (now === last) break;
+      }
+      const checkbox = await page.evaluate((id) => {
+        const group = document.getElementById(id)?.closest('.form-group');
+        const parts = group ? [...group.querySelectorAll('.form-error-message, .form-hint, label')] : [];
+        return {
+          active: document.activeElement?.id,
+          parts: parts.length,
+          outOfView: parts.filter((el) => {
+            const r = el.getBoundingClientRect();
+            return r.top < 0 || r.bottom > window.innerHeight;
+          }).map((el) => el.className || el.tagName),
+        };
+      }, box);
+      if (checkbox.active !== box) problems.push(`checkbox link: focus is on #${checkbox.active}`);
+      if (checkbox.parts < 2 || checkbox.outOfView.length) problems.push(`checkbox link: out of view: ${show(checkbox.outOfView)} (of ${checkbox.parts})`);
+      await page.setViewportSize(viewport);
       return problems;
     });
 
@@ -587,12 +615,16 @@ async function behaviour(origin, cases) {
       return problems;
     });
 
-    await check('hidden conditional fields are not sent', async () => {
+    await check('hidden conditional fields are not sent, and changed content gets a new Idempotency-Key', async () => {
       const problems = [];
       await page.locator(`#f-${rules.form}-ansoegertype-3`).check();
       const req = await capturePost(page, () => submit(page));
       const body = new URLSearchParams(req.postData() || '');
       for (const f of ['institution', 'bestyrelsesopbakning']) if (body.has(f)) problems.push(`${f} is sent`);
+      // Other content is another application: a new key (the first key's receipt would
+      // otherwise swallow the change).
+      const key = (await req.allHeaders())['idempotency-key'];
+      if (!UUID.test(key || '') || key === firstKey) problems.push(`changed content sent key ${show(key)} (the first was ${show(firstKey)})`);
       if (body.get('ansoegertype') !== 'kommune') problems.push(`ansoegertype=${show(body.get('ansoegertype'))}`);
       await waitSendSettled(page);
       // The values of the hidden fields are still there for when they come back.
@@ -655,7 +687,7 @@ async function behaviour(origin, cases) {
       return problems;
     });
 
-    await check('201: the receipt replaces the form, focused, with the reference and the Danish time', async () => {
+    await check('201: the receipt replaces the form, its heading focused and in the title, with the reference and the Danish time', async () => {
       const problems = [];
       const keys = [];
       const onReq = (r) => {
@@ -673,8 +705,8 @@ async function behaviour(origin, cases) {
         return {
           text: r.textContent.replace(/\s+/g, ' ').trim(),
           role: r.getAttribute('role'),
-          tabindex: r.getAttribute('tabindex'),
-          focused: document.activeElement === r,
+          tabindex: r.querySelector('h3')?.getAttribute('tabindex'),
+          focused: document.activeElement === r.querySelector('h3'),
           strong: r.querySelector('strong')?.textContent,
           h3: r.querySelector('h3')?.textContent,
           heading: !!section?.querySelector('h2'),
@@ -688,10 +720,13 @@ async function behaviour(origin, cases) {
       if (!st.text.includes('Referencenummer: ABC-DEF-GHJ')) problems.push(`text ${show(st.text)}`);
       if (!st.text.includes('Modtaget: fredag den 1. marts 2019 kl. 10.15')) problems.push(`time not in Danish time: ${show(st.text)}`);
       if (!st.text.includes('Gem referencenummeret. Vi kontakter jer, når ansøgningen er behandlet.')) problems.push('no "Gem referencenummeret" text');
-      if (st.role !== 'status' || st.tabindex !== '-1' || !st.focused) problems.push(`role=${st.role} tabindex=${st.tabindex} focused=${st.focused}`);
+      // The heading takes the focus (read out on arrival); no live region that would be
+      // read out twice, or not at all.
+      if (st.role !== null || st.tabindex !== '-1' || !st.focused) problems.push(`role=${st.role} h3 tabindex=${st.tabindex} h3 focused=${st.focused}`);
       if (!st.heading) problems.push('the section heading is gone');
       if (st.form !== 0) problems.push('the form is still there');
       if (st.summary !== 0 || st.title.startsWith('Fejl: ')) problems.push('error summary or "Fejl: " title left');
+      if (!st.title.startsWith('Ansøgningen er modtaget: ')) problems.push(`title ${show(st.title)}`);
       if (keys.length !== 1 || keys[0] !== firstKey) problems.push(`the successful retry used key ${show(keys)}, want the first ${show(firstKey)}`);
       problems.push(...(await axeViolations(page)));
       return problems;

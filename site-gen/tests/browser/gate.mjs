@@ -7,8 +7,8 @@
 // Checks every *.html under --dir: Nu HTML checker (one run over all files), then per page in
 // headless Chromium: no request to a host other than the local server, axe (WCAG 2.0/2.1 A+AA),
 // exactly one <h1>, <html lang="da">, no uncaught script error, no failing local request,
-// full-page screenshots at 375 and 1280 px, and the fold behaviour of `details.fold`
-// (with JavaScript on and off). Ends with one line `N passed, M failed`; exit 1 on any failure.
+// full-page screenshots at 375 and 1280 px, the fold behaviour of `details.fold` (with
+// JavaScript on and off), and no sideways scrolling at 320 px with WCAG 1.4.12's text spacing. Ends with one line `N passed, M failed`; exit 1 on any failure.
 
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -278,6 +278,44 @@ async function checkFoldsWithoutJs(browser, url, origin, rec) {
   return reasons;
 }
 
+// At 320 CSS px (1280 px at 400 % zoom), every fold open and WCAG 1.4.12's text spacing
+// applied (line height 1.5, letters 0.12em, words 0.16em, paragraphs 2em apart), nothing
+// may make the page scroll sideways. The spacing is set through the CSSOM, which the
+// production CSP allows (an injected <style> it would block).
+async function checkReflow(page) {
+  await page.setViewportSize({ width: 320, height: 900 });
+  const wide = await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details')) d.open = true;
+    for (const el of document.querySelectorAll('body *')) {
+      el.style.setProperty('line-height', '1.5', 'important');
+      el.style.setProperty('letter-spacing', '0.12em', 'important');
+      el.style.setProperty('word-spacing', '0.16em', 'important');
+      if (el.tagName === 'P') el.style.setProperty('margin-bottom', '2em', 'important');
+    }
+    const width = document.documentElement.clientWidth;
+    const scrollWidth = document.documentElement.scrollWidth;
+    if (scrollWidth <= width) return [];
+    // What sticks out: text (its own boxes) or elements, named by their element.
+    const text = (el) => el.textContent.replace(/\s+/g, ' ').trim().slice(0, 40);
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + (typeof el.className === 'string' && el.className.trim() ? `.${el.className.trim().split(/\s+/).join('.')}` : '');
+    const culprits = new Map();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const right = range.getBoundingClientRect().right;
+      if (right > width + 1 && node.parentElement) culprits.set(node.parentElement, right);
+    }
+    for (const el of document.querySelectorAll('body *')) {
+      const right = el.getBoundingClientRect().right;
+      if (right > width + 1 && el.getClientRects().length && !el.children.length && !el.closest('[aria-hidden="true"]')) culprits.set(el, right);
+    }
+    const lines = [...culprits].slice(0, 3).map(([el, right]) => `${name(el)} "${text(el)}" ends at ${Math.round(right)}px`);
+    return lines.length ? lines : [`the page is ${scrollWidth}px wide`];
+  });
+  return wide.map((w) => `scrolls sideways at 320 px with WCAG 1.4.12 text spacing: ${w}`);
+}
+
 async function checkPage(browser, pageInfo, origin, opts) {
   const reasons = [];
   const rec = { foreign: new Set(), broken: new Set(), errors: [] };
@@ -344,6 +382,9 @@ async function checkPage(browser, pageInfo, origin, opts) {
       await settle(page);
       reasons.push(...(await checkFoldsWithoutJs(browser, url, origin, rec)));
     }
+
+    // Reflow (WCAG 1.4.10) with text spacing (1.4.12): last, as it changes the page.
+    reasons.push(...(await checkReflow(page)));
   } catch (err) {
     reasons.push(`error: ${collapse(err.message).slice(0, 500)}`);
   } finally {

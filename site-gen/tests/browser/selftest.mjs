@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Proves the gate can pass and fail: runs gate.mjs as a child process on fixtures/good (must pass)
-// and fixtures/bad (must fail, naming the vnu error, the axe violation, the foreign script and
-// the inline style that the production CSP blocks),
+// and fixtures/bad (must fail, naming the vnu error, the axe violation, the foreign script,
+// the inline style that the production CSP blocks and the word that does not reflow),
 // checks the static server directly, and checks that --timeout stops a run cleanly.
 // Ends with one line `N passed, M failed`; exit 1 on any mismatch.
 
@@ -95,6 +95,7 @@ test('bad site fails with vnu error, axe violation and foreign request named (vi
   expect(problems, /blocked by the production CSP: .*inline style/.test(r.out), 'want the inline style blocked by the CSP');
   expect(problems, /html lang=null, want "da"/.test(r.out), 'want the lang check');
   expect(problems, /fold run "Fold uden knap" \(2 folds\): no button\.fold-all/.test(r.out), 'want the fold-all check');
+  expect(problems, /scrolls sideways at 320 px with WCAG 1\.4\.12 text spacing: p#langt "Tilgængelighedserklæringsdokumentationsg/.test(r.out), 'want the long word that makes the page scroll sideways');
   if (problems.length) problems.push('gate output:\n' + r.out);
   return problems;
 });

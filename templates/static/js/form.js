@@ -13,6 +13,7 @@
   var SENDING_LABEL = "Sender …";
   var SEND_FAILED = "Ansøgningen blev ikke sendt. Prøv igen om lidt.";
   var TITLE_PREFIX = "Fejl: ";
+  var RECEIVED = "Ansøgningen er modtaget";
 
   // ------------------------------------------------------------------------------------------
   // Validation: the rules of form-handler, character for character.
@@ -524,7 +525,10 @@
     } else if (input.labels && input.labels.length) {
       label = input.labels[0];
     }
-    (label || input).scrollIntoView({ block: "start" });
+    // The whole question in view: label, hint and message (a checkbox has its hint and
+    // message above its label).
+    var group = input.closest(".form-group");
+    (group || label || input).scrollIntoView({ block: "start" });
     input.focus({ preventScroll: true });
   }
 
@@ -599,10 +603,12 @@
   function showReceipt(state, body) {
     var section = state.form.closest("section") || state.form.parentNode;
     var heading = section.querySelector("h2");
+    // The heading takes the focus, so a screen reader reads it out (a live region added
+    // with its text already in it is often not announced), and the title says it too.
     var receipt = element("div", "form-receipt");
-    receipt.setAttribute("role", "status");
-    receipt.setAttribute("tabindex", "-1");
-    receipt.appendChild(element("h3", null, "Ansøgningen er modtaget"));
+    var receiptHeading = element("h3", null, RECEIVED);
+    receiptHeading.setAttribute("tabindex", "-1");
+    receipt.appendChild(receiptHeading);
     var reference = body && (body.reference || body.reference_number || body.ref);
     if (reference) {
       var p1 = element("p", null, "Referencenummer: ");
@@ -626,7 +632,8 @@
       node = next;
     }
     section.appendChild(receipt);
-    receipt.focus();
+    document.title = RECEIVED + ": " + document.title;
+    receiptHeading.focus();
   }
 
   function removeSendError(state) {
@@ -666,9 +673,14 @@
   }
 
   function send(state, params) {
-    if (!state.key) {
-      state.key = uuid();
+    // The same content always goes with the same key (the server answers a retry with the
+    // first receipt if the first attempt was stored after all); changed content is a new
+    // application with a new key, so the changes are never lost under an old receipt.
+    var body = params.toString();
+    if (!has(state.keys, body)) {
+      state.keys[body] = uuid();
     }
+    state.key = state.keys[body];
     setSending(state, true);
     removeSendError(state);
     var request = fetch(state.form.action, {
@@ -681,7 +693,7 @@
       .then(function (response) {
         return readJson(response).then(function (body) {
           if (response.status === 201) {
-            state.key = null;
+            state.keys = {};
             setSending(state, false);
             showReceipt(state, body);
             return;
@@ -732,7 +744,7 @@
     } catch (e) {
       return; // Without rules the form still posts as plain HTML.
     }
-    var state = { form: form, rules: rules, button: button, label: button.textContent, key: null, sending: false };
+    var state = { form: form, rules: rules, button: button, label: button.textContent, key: null, keys: {}, sending: false };
     form.addEventListener("submit", function (event) {
       onSubmit(state, event);
     });

@@ -3,8 +3,11 @@
 //! `GET /api/applications/{form}/kvittering/{reference}`. Every answer is Danish, as HTML
 //! or JSON as the client asks, and no 2xx is ever given for an application not stored.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod answers;
+mod guard;
+mod limiter;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -20,8 +23,13 @@ use crate::forms::Forms;
 use crate::pages;
 use crate::reference::Reference;
 use crate::rounds::Closed;
-use crate::store::{NewApplication, Store, Stored};
+use crate::store::{NewApplication, STORE_DEADLINE, Store, StoreError, Stored};
 use crate::submission::{BodyError, RawForm, Submission};
+use answers::{
+    Format, format_of, method_not_allowed_get, method_not_allowed_post, problem, receipt_json,
+    success, unavailable, with_retry_after,
+};
+pub use limiter::RateLimiter;
 
 /// Bodies above this are refused before they are read.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -53,41 +61,6 @@ impl Clock {
     }
 }
 
-/// A per-client limit on posts: `per_minute` with bursts of as many.
-pub struct RateLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> RateLimiter {
-        RateLimiter {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Ok` to go ahead, or `Err(seconds to wait)`.
-    fn check(&self, client: &str) -> Result<(), u64> {
-        let capacity = f64::from(self.per_minute.max(1));
-        let per_second = capacity / 60.0;
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().map_err(|_| 1u64)?;
-        if buckets.len() > 10_000 {
-            buckets.retain(|_, (_, t)| now.duration_since(*t) < Duration::from_secs(120));
-        }
-        let (tokens, last) = buckets.entry(client.to_string()).or_insert((capacity, now));
-        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * per_second).min(capacity);
-        *last = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) / per_second).ceil() as u64)
-        }
-    }
-}
-
 /// Everything a request needs; built once at start.
 pub struct AppState {
     /// The forms; replaceable, so that a preview follows edits to the definitions.
@@ -95,6 +68,8 @@ pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub limiter: RateLimiter,
+    /// The longest a request waits for the store ([`STORE_DEADLINE`]; shorter in tests).
+    pub store_deadline: Duration,
     /// The site's origin (`https://example.dk`), when the API is reached under another host
     /// name (CloudFront in front of API Gateway). Without it, `Origin` must match `Host`.
     pub site_origin: Option<String>,
@@ -116,9 +91,16 @@ impl AppState {
             store,
             clock,
             limiter,
+            store_deadline: STORE_DEADLINE,
             site_origin,
             origin_secret: None,
         }
+    }
+
+    /// Waits at most `deadline` for the store.
+    pub fn with_store_deadline(mut self, deadline: Duration) -> AppState {
+        self.store_deadline = deadline;
+        self
     }
 
     /// Refuses requests that do not carry `secret` in [`ORIGIN_SECRET_HEADER`].
@@ -196,186 +178,46 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(RECEIPT_ROUTE, get(receipt).fallback(method_not_allowed_get))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            through_cloudfront,
+            guard::through_cloudfront,
         ))
         .with_state(state)
 }
 
-/// With an origin secret set, only requests that came through CloudFront reach the
-/// handlers (the viewer address and host headers are then CloudFront's, not a client's).
-async fn through_cloudfront(
-    State(state): State<Arc<AppState>>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    if let Some(secret) = &state.origin_secret {
-        let given = request
-            .headers()
-            .get(ORIGIN_SECRET_HEADER)
-            .map(HeaderValue::as_bytes);
-        if !given.is_some_and(|g| same_bytes(g, secret.as_bytes())) {
-            let mut r = Response::new(Body::from("Forbidden\n"));
-            *r.status_mut() = StatusCode::FORBIDDEN;
-            return r;
-        }
-    }
-    next.run(request).await
-}
-
-/// Equality that takes as long for every difference (for comparing secrets).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The answer's format: JSON when the body is JSON or the client asks for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Html,
-    Json,
-}
-
-fn format_of(headers: &HeaderMap) -> Format {
-    let has = |name: header::HeaderName, needle: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().contains(needle))
-    };
-    if has(header::CONTENT_TYPE, "application/json") || has(header::ACCEPT, "application/json") {
-        Format::Json
-    } else {
-        Format::Html
-    }
-}
-
-/// An answer that is not a success: status, a machine code and a Danish message.
-fn problem(format: Format, status: StatusCode, code: &str, message: &str) -> Response {
-    let mut response = match format {
-        Format::Json => {
-            let body = serde_json::json!({ "error": code, "message": message });
-            (
-                status,
-                [(header::CONTENT_TYPE, "application/json")],
-                body.to_string(),
-            )
-                .into_response()
-        }
-        Format::Html => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            pages::message_page(status.as_u16(), message),
-        )
-            .into_response(),
-    };
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-fn with_retry_after(mut r: Response, seconds: u64) -> Response {
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-    r
-}
-
-async fn method_not_allowed_post(headers: HeaderMap) -> Response {
-    let mut r = problem(
-        format_of(&headers),
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Ansøgninger sendes med POST fra ansøgningsskemaet.",
-    );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("POST"));
-    r
-}
-
-async fn method_not_allowed_get(headers: HeaderMap) -> Response {
-    let mut r = problem(
-        format_of(&headers),
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "Kvitteringen kan kun vises.",
-    );
-    r.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
-    r
-}
-
-/// The client for rate limiting: [`VIEWER_ADDRESS_HEADER`], else the first
-/// `X-Forwarded-For` address, else one shared bucket.
-fn client_key(headers: &HeaderMap) -> String {
-    let first = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    first(VIEWER_ADDRESS_HEADER)
-        .or_else(|| first("x-forwarded-for"))
-        .unwrap_or("local")
-        .to_string()
-}
-
-/// Refuses posts from other sites: `Sec-Fetch-Site` must be same-origin (or absent), and
-/// `Origin`, when sent, must be the site.
-fn same_origin(headers: &HeaderMap, site_origin: Option<&str>) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && !matches!(site, "same-origin" | "none")
-    {
-        return false;
-    }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    if origin == "null" {
-        return false;
-    }
-    match site_origin {
-        Some(allowed) => origin.trim_end_matches('/') == allowed.trim_end_matches('/'),
-        None => {
-            let host = headers
-                .get(VIEWER_HOST_HEADER)
-                .or_else(|| headers.get("x-forwarded-host"))
-                .or_else(|| headers.get(header::HOST))
-                .and_then(|v| v.to_str().ok());
-            let origin_host = origin.split_once("://").map(|(_, h)| h);
-            host.is_some() && origin_host == host
-        }
-    }
-}
-
-/// The idempotency key: the client's `Idempotency-Key`, else a hash of the form id and
-/// the normalised fields (so a double click or a reload of the post is one application).
-fn idempotency_key(headers: &HeaderMap, form_id: &str, submission: &Submission) -> String {
-    if let Some(key) = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        && !key.is_empty()
-        && key.len() <= 128
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return format!("client:{key}");
-    }
+/// A hash of the form id and the normalised fields: what makes two posts the same
+/// application.
+fn content_hash(form_id: &str, submission: &Submission) -> String {
     let mut hash = Sha256::new();
     hash.update(form_id.as_bytes());
     hash.update(b"\0");
     hash.update(serde_json::to_vec(&submission.values).unwrap_or_default());
-    let digest = hash.finalize();
-    format!(
-        "content:{}",
-        digest
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    )
+    hash.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The idempotency key: the client's `Idempotency-Key`, else the content hash (so a
+/// double click or a reload of the post is one application).
+fn idempotency_key(headers: &HeaderMap, content_hash: &str) -> String {
+    match headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+    {
+        Some(key) if safe_token(key, 128) => format!("client:{key}"),
+        _ => format!("content:{content_hash}"),
+    }
+}
+
+/// A client-given token that may be stored and logged: 1 to `max` letters, digits, `-`
+/// and `_` (nothing a person would type about themselves).
+fn safe_token(text: &str, max: usize) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The request's id for the log: the Lambda request id, an `x-request-id` header, or a
@@ -392,7 +234,7 @@ fn request_id(parts: &axum::http::request::Parts) -> String {
         .headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() <= 100)
+        .filter(|v| safe_token(v, 100))
     {
         return id.to_string();
     }
@@ -414,7 +256,7 @@ async fn submit(
         handle_submit(&state, &form_id, headers, body, format).await;
     tracing::info!(
         request_id = %request_id(&parts),
-        form = %form_id,
+        form = %logged_form(&state, &form_id),
         method = %parts.method,
         status = response.status().as_u16(),
         outcome,
@@ -423,6 +265,20 @@ async fn submit(
         "application"
     );
     response
+}
+
+/// The form id for the log: a path segment the client chose, so only a known form's id.
+fn logged_form(state: &AppState, form_id: &str) -> String {
+    if state.forms().get(form_id).is_some() {
+        form_id.to_string()
+    } else {
+        "(unknown)".to_string()
+    }
+}
+
+/// Logs a store failure: the operation and error code only (see [`StoreError`]).
+fn log_store_error(form_id: &str, error: &StoreError) {
+    tracing::error!(form = %form_id, error_kind = error.kind(), error = %error, "store failed");
 }
 
 async fn handle_submit(
@@ -448,7 +304,7 @@ async fn handle_submit(
     // 400, not 403: CloudFront answers every 403 with the site's 404 page (the bucket's
     // answer for a missing page), and this message is for the applicant. (The only 403 is
     // for requests around CloudFront, which no applicant makes.)
-    if !same_origin(headers, state.site_origin.as_deref()) {
+    if !guard::same_origin(headers, state.site_origin.as_deref()) {
         return (
             problem(
                 format,
@@ -498,7 +354,7 @@ async fn handle_submit(
             None,
         );
     }
-    if let Err(wait) = state.limiter.check(&client_key(headers)) {
+    if let Err(wait) = state.limiter.check(&limiter::client_key(headers)) {
         let r = problem(
             format,
             StatusCode::TOO_MANY_REQUESTS,
@@ -533,9 +389,18 @@ async fn handle_submit(
             );
         }
     };
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+    let bytes: Bytes = match read_body(body).await {
         Ok(b) => b,
-        Err(_) => return (too_large(), "too_large", None),
+        Err(BodyRead::TooLarge) => return (too_large(), "too_large", None),
+        Err(BodyRead::Broken) => {
+            let r = problem(
+                format,
+                StatusCode::BAD_REQUEST,
+                "body_incomplete",
+                "Ansøgningen blev ikke modtaget helt. Prøv at sende den igen.",
+            );
+            return (r, "body_incomplete", None);
+        }
     };
     let raw = if media == "application/json" {
         RawForm::from_json(&bytes)
@@ -564,7 +429,10 @@ async fn handle_submit(
                     let body = serde_json::json!({ "errors": errors });
                     (
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        [(header::CONTENT_TYPE, "application/json")],
+                        [
+                            (header::CONTENT_TYPE, "application/json"),
+                            (header::CACHE_CONTROL, "no-store"),
+                        ],
                         body.to_string(),
                     )
                         .into_response()
@@ -576,9 +444,13 @@ async fn handle_submit(
                     };
                     let html =
                         pages::form_page(form, &forms.kommuner, availability, &entered, &errors);
+                    // The page holds what the applicant entered: no cache may keep it.
                     (
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                        [
+                            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                            (header::CACHE_CONTROL, "no-store"),
+                        ],
                         html,
                     )
                         .into_response()
@@ -600,6 +472,7 @@ async fn handle_submit(
         };
         return (success(format, form_id, &receipt), "honeypot", None);
     }
+    let content_hash = content_hash(form_id, &submission);
     let app = NewApplication {
         reference,
         form_id: form.id.clone(),
@@ -612,71 +485,27 @@ async fn handle_submit(
             .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or_default()))
             .collect(),
         privacy_notice_version: form.privacy_notice_version.clone(),
-        idempotency_key: idempotency_key(headers, form_id, &submission),
+        idempotency_key: idempotency_key(headers, &content_hash),
+        content_hash,
         expires_at: now + jiff::SignedDuration::from_hours(24 * i64::from(form.retention_days)),
     };
-    match state.store.put(&app).await {
-        Ok(stored) => {
-            let outcome = if matches!(stored, Stored::New(_)) {
-                "stored"
-            } else {
-                "repeat"
-            };
-            let receipt = stored.receipt();
-            (
-                success(format, form_id, receipt),
-                outcome,
-                Some(receipt.reference.clone()),
-            )
-        }
+    match state.store.put(&app, state.store_deadline).await {
+        Ok(Stored::New(receipt)) => (
+            success(format, form_id, &receipt),
+            "stored",
+            Some(receipt.reference),
+        ),
+        Ok(Stored::Repeat(receipt)) => (
+            success(format, form_id, &receipt),
+            "repeat",
+            Some(receipt.reference),
+        ),
+        Ok(Stored::KeyReused) => (answers::key_reused(format), "key_reused", None),
         Err(e) => {
-            tracing::error!(form = %form_id, error = %e, "store failed");
+            log_store_error(form_id, &e);
             (unavailable(format), "store_failed", None)
         }
     }
-}
-
-fn unavailable(format: Format) -> Response {
-    let r = problem(
-        format,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-        "Ansøgningen blev ikke gemt, fordi vi har tekniske problemer. Prøv igen om lidt. Dine oplysninger er ikke gået tabt: de står stadig i skemaet.",
-    );
-    with_retry_after(r, 5)
-}
-
-fn success(format: Format, form_id: &str, receipt: &crate::store::Receipt) -> Response {
-    match format {
-        Format::Json => receipt_json(StatusCode::CREATED, receipt),
-        Format::Html => {
-            let location = format!(
-                "/api/applications/{form_id}/kvittering/{}",
-                receipt.reference
-            );
-            let mut r = StatusCode::SEE_OTHER.into_response();
-            if let Ok(v) = HeaderValue::from_str(&location) {
-                r.headers_mut().insert(header::LOCATION, v);
-            }
-            r
-        }
-    }
-}
-
-/// `{"reference", "received_at", "round"}`: the answer to a stored post and to a receipt
-/// asked for as JSON.
-fn receipt_json(status: StatusCode, receipt: &crate::store::Receipt) -> Response {
-    let body = serde_json::json!({
-        "reference": receipt.reference,
-        "received_at": receipt.received_at.to_string(),
-        "round": receipt.round,
-    });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 async fn receipt(
@@ -705,7 +534,11 @@ async fn receipt(
     let Ok(reference) = Reference::parse(&reference) else {
         return not_found();
     };
-    match state.store.receipt(reference.as_str()).await {
+    match state
+        .store
+        .receipt(reference.as_str(), state.store_deadline)
+        .await
+    {
         Ok(Some((stored_form, receipt))) if stored_form == form.id => match format {
             Format::Json => receipt_json(StatusCode::OK, &receipt),
             Format::Html => {
@@ -722,59 +555,25 @@ async fn receipt(
         },
         Ok(_) => not_found(),
         Err(e) => {
-            tracing::error!(form = %form_id, error = %e, "store failed");
+            log_store_error(&form.id, &e);
             unavailable(format)
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Why a body could not be read.
+enum BodyRead {
+    TooLarge,
+    /// The client stopped sending, or the connection broke.
+    Broken,
+}
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.insert(*name, HeaderValue::from_static(value));
-        }
-        h
-    }
-
-    #[test]
-    fn the_viewer_address_from_cloudfront_beats_a_forged_forwarded_for() {
-        let h = headers(&[
-            (VIEWER_ADDRESS_HEADER, "198.51.100.7"),
-            ("x-forwarded-for", "10.9.9.9, 198.51.100.7, 130.176.0.1"),
-        ]);
-        assert_eq!(client_key(&h), "198.51.100.7");
-        let h = headers(&[("x-forwarded-for", " 203.0.113.5 , 130.176.0.1")]);
-        assert_eq!(client_key(&h), "203.0.113.5");
-        assert_eq!(client_key(&headers(&[])), "local");
-    }
-
-    #[test]
-    fn behind_cloudfront_the_origin_is_compared_with_the_viewer_host() {
-        // The Host is the API's own; the CloudFront function passes the site's host.
-        let behind = |origin: &'static str| {
-            headers(&[
-                ("host", "abc123.execute-api.eu-north-1.amazonaws.com"),
-                (VIEWER_HOST_HEADER, "d111.cloudfront.net"),
-                ("origin", origin),
-                ("sec-fetch-site", "same-origin"),
-            ])
-        };
-        assert!(same_origin(&behind("https://d111.cloudfront.net"), None));
-        assert!(!same_origin(&behind("https://evil.example"), None));
-        assert!(!same_origin(
-            &behind("https://abc123.execute-api.eu-north-1.amazonaws.com"),
-            None
-        ));
-        // SITE_ORIGIN, when set, decides.
-        assert!(same_origin(
-            &behind("https://vejledning.example.dk"),
-            Some("https://vejledning.example.dk/")
-        ));
-        let cross = headers(&[("sec-fetch-site", "cross-site")]);
-        assert!(!same_origin(&cross, None));
+/// The body, at most [`MAX_BODY`] bytes (a `Content-Length` above it is refused earlier).
+async fn read_body(body: Body) -> Result<Bytes, BodyRead> {
+    use http_body_util::BodyExt;
+    match http_body_util::Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(BodyRead::TooLarge),
+        Err(_) => Err(BodyRead::Broken),
     }
 }
