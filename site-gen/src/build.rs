@@ -413,6 +413,9 @@ pub struct BuildReport {
     pub files: usize,
     pub pages: usize,
     pub output: PathBuf,
+    /// The new site is in place, but the previous one could not be removed entirely: a
+    /// message for the operator (the folder to delete and why).
+    pub leftover: Option<String>,
 }
 
 /// `site-gen check`: every check a build makes, writing nothing.
@@ -423,6 +426,7 @@ pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildEr
         files,
         pages: renderer.site.entries.len(),
         output: PathBuf::new(),
+        leftover: None,
     })
 }
 
@@ -458,11 +462,12 @@ pub fn build(
         }
         std::fs::write(&path, bytes)
     })?;
-    swap_in(staging, output, &written)?;
+    let leftover = swap_in(staging, output, &written)?;
     Ok(BuildReport {
         files: written.len(),
         pages: renderer.site.entries.len(),
         output: output.to_path_buf(),
+        leftover,
     })
 }
 
@@ -489,12 +494,14 @@ fn guard_output(root: &Path, output: &Path) -> Result<(), BuildError> {
 }
 
 /// Moves `staging` into `output`'s place, then removes the previous site. `written` (the
-/// new site's files, relative) is the guess of what the previous site holds.
+/// new site's files, relative) is the guess of what the previous site holds. Once the new
+/// site is in place the build has succeeded: a previous site that cannot be removed is a
+/// warning (the returned message), not a failure.
 fn swap_in(
     staging: tempfile::TempDir,
     output: &Path,
     written: &[String],
-) -> Result<(), BuildError> {
+) -> Result<Option<String>, BuildError> {
     let parent = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -523,22 +530,37 @@ fn swap_in(
     };
     let staged = staging.keep();
     if let Err(e) = std::fs::rename(&staged, output) {
-        if let Some(old) = &old {
-            let _ = std::fs::rename(old, output);
-        }
-        let _ = std::fs::remove_dir_all(&staged);
-        return Err(BuildError::Io {
-            context: format!("moving the new site into {}", output.display()),
-            source: e,
-        });
+        let restored = match &old {
+            Some(old) => std::fs::rename(old, output).map_err(|r| (old, r)),
+            None => Ok(()),
+        };
+        let context = match restored {
+            Ok(()) => {
+                let _ = std::fs::remove_dir_all(&staged);
+                format!(
+                    "moving the new site into {} (the previous site is still there)",
+                    output.display()
+                )
+            }
+            // Nothing may be lost: say where both sites are.
+            Err((old, r)) => format!(
+                "moving the new site into {}; putting the previous site back failed too ({r}): \
+                 the previous site is at {} and the new one at {}",
+                output.display(),
+                old.display(),
+                staged.display()
+            ),
+        };
+        return Err(BuildError::Io { context, source: e });
     }
-    if let Some(old) = old {
-        remove_previous(&old, written).map_err(io(format!(
-            "removing the previous site at {}",
-            old.display()
-        )))?;
-    }
-    Ok(())
+    Ok(old.and_then(|old| {
+        remove_previous(&old, written).err().map(|e| {
+            format!(
+                "the previous site at {} could not be removed entirely ({e}); delete that folder",
+                old.display()
+            )
+        })
+    }))
 }
 
 /// Removes the previous site at `old`, which is usually the new site's twin: the files the

@@ -126,6 +126,9 @@ fn run(cli: Cli) -> Result<(), BuildError> {
                 report.output.display(),
                 started.elapsed().as_millis()
             );
+            if let Some(warning) = &report.leftover {
+                eprintln!("warning: {warning}");
+            }
             Ok(())
         }
         Command::Check { site } => {

@@ -295,3 +295,17 @@ async fn with_an_origin_secret_only_requests_through_cloudfront_are_served() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[test]
+fn the_store_deadline_leaves_the_503_time_to_reach_the_applicant() {
+    let t = template();
+    let timeout = resource(&t, "FormHandler")["Properties"]["Timeout"]
+        .as_u64()
+        .expect("FormHandler has a Timeout in seconds");
+    let deadline = form_handler::store::STORE_DEADLINE;
+    // Reading the body and answering take well under a second; the rest is the store's.
+    assert!(
+        deadline + std::time::Duration::from_secs(2) <= std::time::Duration::from_secs(timeout),
+        "the store may take {deadline:?} of the Lambda's {timeout} s"
+    );
+}
