@@ -31,7 +31,7 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 1 300); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.02; done; echo "port $1 did not open" >&2; return 1; }
 
-body='{"ansoegertype":"kommune","cvr":"10103940","kommune":"101","adresse":"Rådhuspladsen 1","postnummer":"1550","by":"København","kontakt_navn":"Anne Sørensen","kontakt_stilling":"Dagtilbudschef","kontakt_email":"anne@example.dk","kontakt_telefon":"22 33 44 55","udfordring":"Vi vil styrke læringsmiljøerne for børn i udsatte positioner i vores dagtilbud.","ledelsesopbakning":"on","privatliv":"on"}'
+body='{"ansoegertype":"kommune","deltagende_dagtilbud":"Børnehuset Solsikken\nVuggestuen Myretuen","cvr":"10103940","kommune":"101","adresse":"Rådhuspladsen 1","postnummer":"1550","by":"København","kontakt_navn":"Anne Sørensen","kontakt_stilling":"Dagtilbudschef","kontakt_email":"anne@example.dk","kontakt_telefon":"22 33 44 55","udfordring":"Vi vil styrke læringsmiljøerne for børn i udsatte positioner i vores dagtilbud.","ledelsesopbakning":"on","privatliv":"on"}'
 cat > "$work/post.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"

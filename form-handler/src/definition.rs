@@ -209,6 +209,17 @@ pub struct FormDef {
     pub rounds: RoundsDef,
     pub submit_label: String,
     pub fields: Vec<Field>,
+    /// Where the definition came from, for editors' errors found later (by site-gen).
+    #[serde(skip)]
+    pub source: FormSource,
+}
+
+/// The definition's file and the lines of the keys that site-gen checks against the site.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormSource {
+    pub path: std::path::PathBuf,
+    pub privacy_notice_line: usize,
+    pub privacy_notice_version_line: usize,
 }
 
 impl RoundsDef {
@@ -452,6 +463,11 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
                 .submit_label
                 .unwrap_or_else(|| "Send ansøgningen".to_string()),
             fields,
+            source: FormSource {
+                path: path.to_path_buf(),
+                privacy_notice_line: line_of("privacy_notice:"),
+                privacy_notice_version_line: line_of("privacy_notice_version:"),
+            },
         })
     } else {
         Err(errors)

@@ -40,10 +40,18 @@ impl Forms {
         };
         let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
             Ok(entries) => entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-                .collect(),
+                .map(|e| {
+                    e.map(|e| e.path()).map_err(|source| LoadError::Io {
+                        path: dir.clone(),
+                        source,
+                    })
+                })
+                .filter(|p| {
+                    p.as_ref().map_or(true, |p| {
+                        p.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(source) => return Err(LoadError::Io { path: dir, source }),
         };

@@ -325,16 +325,53 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
         }
     }
     for form in &forms.forms {
+        let source = &form.source;
         if let Err(b) = links::check(site, targets, "/", &form.privacy_notice) {
-            let path = std::path::PathBuf::from(format!("content/forms/{}.yaml", form.id));
             out.push(Diagnostic::new(
-                path,
-                0,
+                &source.path,
+                source.privacy_notice_line,
                 format!("privacy_notice: {}", b.message),
             ));
+            continue;
+        }
+        // Each application records the version of the notice the applicant saw: the form
+        // must name the version the notice page states.
+        let Some(page) = site
+            .by_url
+            .get(&form.privacy_notice)
+            .map(|&i| &site.entries[i])
+        else {
+            continue;
+        };
+        if let Some(version) = notice_version(&page.meta().extra)
+            && version != form.privacy_notice_version
+        {
+            out.push(
+                Diagnostic::new(
+                    &source.path,
+                    source.privacy_notice_version_line,
+                    format!(
+                        "privacy_notice_version is \"{}\", but {} says its version is \"{version}\"",
+                        form.privacy_notice_version,
+                        page.page.source.display()
+                    ),
+                )
+                .hint(format!(
+                    "each application records the notice's version: when the notice changes, set privacy_notice_version: \"{version}\" here"
+                )),
+            );
         }
     }
     out
+}
+
+/// `extra.privacy_notice_version` of a privacy notice page, when it states one.
+fn notice_version(extra: &crate::yaml::Node) -> Option<String> {
+    let map: std::collections::BTreeMap<String, serde_json::Value> = extra.to().ok()?;
+    match map.get("privacy_notice_version")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 enum RenderFailure {

@@ -12,7 +12,7 @@ use tower::ServiceExt;
 
 use crate::Moto;
 
-pub(crate) const VALID: &str = "ansoegertype=kommune&cvr=10103940&kommune=101&adresse=R%C3%A5dhuspladsen+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=Anne+S%C3%B8rensen&kontakt_stilling=Dagtilbudschef&kontakt_email=anne%40example.dk&kontakt_telefon=22+33+44+55&udfordring=Vi+vil+styrke+l%C3%A6ringsmilj%C3%B8erne+for+b%C3%B8rn+i+udsatte+positioner+i+vores+dagtilbud.&ledelsesopbakning=on&privatliv=on&website=";
+pub(crate) const VALID: &str = "ansoegertype=kommune&deltagende_dagtilbud=B%C3%B8rnehuset+Solsikken%0D%0AVuggestuen+Myretuen&cvr=10103940&kommune=101&adresse=R%C3%A5dhuspladsen+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=Anne+S%C3%B8rensen&kontakt_stilling=Dagtilbudschef&kontakt_email=anne%40example.dk&kontakt_telefon=22+33+44+55&udfordring=Vi+vil+styrke+l%C3%A6ringsmilj%C3%B8erne+for+b%C3%B8rn+i+udsatte+positioner+i+vores+dagtilbud.&ledelsesopbakning=on&privatliv=on&website=";
 
 pub(crate) fn day(d: &str) -> Clock {
     Clock::OnDay(form_handler::dates::parse_iso(d).unwrap())
@@ -123,7 +123,7 @@ async fn every_answer_of_the_contract() {
     let app = &apps[0];
     assert_eq!(
         (app.reference.as_str(), app.round.as_str(), app.form_version),
-        (reference, "2019-03", 1)
+        (reference, "2019-03", 2)
     );
     assert_eq!(app.fields["kontakt_telefon"], "+4522334455");
     assert_eq!(
@@ -131,7 +131,7 @@ async fn every_answer_of_the_contract() {
         "a postcode is text: 0800 keeps its 0"
     );
     assert_eq!(app.fields["ledelsesopbakning"], true);
-    assert_eq!(app.privacy_notice_version, "2026-11-01");
+    assert_eq!(app.privacy_notice_version, "2026-11-23");
     assert!(app.expires_at > app.received_at + jiff::SignedDuration::from_hours(24 * 729));
 
     // A reload of the same post: the same reference, nothing new.
@@ -565,5 +565,20 @@ async fn the_export_reads_rounds_through_the_index() {
         csv.contains("\"'=HYPERLINK(\"\"x\"\")\""),
         "formula defused: {csv}"
     );
-    assert_eq!(csv.lines().count(), 4);
+    // A heading and three applications (cells may hold line breaks, inside quotes).
+    let mut quoted = false;
+    let records = csv
+        .chars()
+        .filter(|&c| {
+            if c == '"' {
+                quoted = !quoted;
+            }
+            c == '\n' && !quoted
+        })
+        .count();
+    assert_eq!(records, 4, "{csv}");
+    assert!(
+        csv.contains("\"Børnehuset Solsikken\nVuggestuen Myretuen\""),
+        "a list on several lines stays one cell: {csv}"
+    );
 }

@@ -21,7 +21,7 @@
 //      same URL in a JavaScript-on context with scripts refused (axe cannot run with
 //      JavaScript off; see axeOnServedCopy);
 //   4. `form-handler export --form minivejledning --format json` against the same table lists
-//      exactly the two applications (each reference once; round 2019-03, form_version 1,
+//      exactly the two applications (each reference once; round 2019-03, form_version 2,
 //      kontakt_telefon +4522334455, cvr 10103940; idempotency key from the script's header
 //      for the JavaScript one, from the content for the plain one);
 //   5. the Nu HTML checker (errors only) on the 422 page and the receipt page as served, and on
@@ -560,7 +560,7 @@ async function checkTable(formHandler, motoPort, refs) {
       const want = {
         form_id: [a.form_id, FORM],
         round: [a.round, '2019-03'],
-        form_version: [a.form_version, 1],
+        form_version: [a.form_version, 2],
         'fields.kontakt_telefon': [f.kontakt_telefon, '+4522334455'],
         'fields.cvr': [f.cvr, '10103940'],
         'fields.kommune': [f.kommune, '101'],

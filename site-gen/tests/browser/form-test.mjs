@@ -146,6 +146,8 @@ async function fillForm(page, rules, post) {
       if (value === '') continue;
       const i = f.options.findIndex((o) => o.value === value);
       await page.locator(`#${id}-${i}`).check();
+    } else if (!(await page.locator(`#${id}`).isVisible())) {
+      continue; // a conditional field the answers so far leave out
     } else if (f.type === 'checkbox') {
       await page.locator(`#${id}`).setChecked(value === 'on');
     } else if (f.type === 'select' || f.type === 'kommune') {
@@ -276,7 +278,8 @@ const EDGE_CASES = [
   [{ ledelsesopbakning: ' JA ', privatliv: 'True', bestyrelsesopbakning: 'YES' }, []],
   [{ ledelsesopbakning: 'nej', privatliv: '0' }, [['ledelsesopbakning', 'required'], ['privatliv', 'required']]],
   // required_when compares the other field's trimmed value; a field not sent is empty.
-  [{ ansoegertype: 'kommune', institution: '', bestyrelsesopbakning: '' }, []],
+  [{ ansoegertype: 'kommune', institution: '', bestyrelsesopbakning: '', deltagende_dagtilbud: 'Børnehuset Solsikken' }, []],
+  [{ ansoegertype: 'kommune', institution: '', bestyrelsesopbakning: '', deltagende_dagtilbud: ' ' }, [['deltagende_dagtilbud', 'required']]],
   [{ ansoegertype: ' privat ', institution: '', bestyrelsesopbakning: '' }, [['institution', 'required'], ['bestyrelsesopbakning', 'required']]],
   [{ ansoegertype: 'kommunalt', institution: undefined, bestyrelsesopbakning: undefined }, [['institution', 'required']]],
   [{ ansoegertype: 'Kommune' }, [['ansoegertype', 'unknown']]],
@@ -503,7 +506,7 @@ async function behaviour(origin, cases) {
     const groupState = () =>
       page.evaluate((form) => {
         const out = {};
-        for (const f of ['institution', 'bestyrelsesopbakning']) {
+        for (const f of ['institution', 'bestyrelsesopbakning', 'deltagende_dagtilbud']) {
           const g = document.querySelector(`form[data-form="${form}"] .form-group[data-field="${f}"]`);
           const input = document.getElementById(`f-${form}-${f}`);
           out[f] = {
@@ -516,10 +519,11 @@ async function behaviour(origin, cases) {
         return out;
       }, rules.form);
 
-    await check('conditional fields: "Kommune" hides institution and bestyrelsesopbakning', async () => {
+    await check('conditional fields: "Kommune" hides institution and bestyrelsesopbakning and asks for the participating daycare', async () => {
       const problems = [];
       await page.locator(`#f-${rules.form}-ansoegertype-3`).check();
-      const g = await groupState();
+      const { deltagende_dagtilbud: d, ...g } = await groupState();
+      if (d.hidden || !d.visible || !d.required || d.ariaRequired !== 'true') problems.push(`deltagende_dagtilbud: ${show(d)}`);
       for (const [f, s] of Object.entries(g)) {
         if (!s.hidden || s.visible) problems.push(`${f}: hidden=${s.hidden}, visible=${s.visible}`);
         if (s.required || s.ariaRequired !== null) problems.push(`${f}: required=${s.required} aria-required=${show(s.ariaRequired)} while hidden`);
@@ -530,7 +534,8 @@ async function behaviour(origin, cases) {
     await check('conditional fields: "Selvejende dagtilbud" shows them, required', async () => {
       const problems = [];
       await page.locator(`#f-${rules.form}-ansoegertype-0`).check();
-      const g = await groupState();
+      const { deltagende_dagtilbud: d, ...g } = await groupState();
+      if (!d.hidden || d.visible || d.required) problems.push(`deltagende_dagtilbud is asked for: ${show(d)}`);
       for (const [f, s] of Object.entries(g)) {
         if (s.hidden || !s.visible) problems.push(`${f}: hidden=${s.hidden}, visible=${s.visible}`);
         if (!s.required || s.ariaRequired !== 'true') problems.push(`${f}: required=${s.required} aria-required=${show(s.ariaRequired)}`);
@@ -539,6 +544,7 @@ async function behaviour(origin, cases) {
       const k = await groupState();
       if (k.institution.hidden || !k.institution.required) problems.push('"Kommunalt dagtilbud": institution is not shown and required');
       if (!k.bestyrelsesopbakning.hidden) problems.push('"Kommunalt dagtilbud": bestyrelsesopbakning is shown');
+      if (!k.deltagende_dagtilbud.hidden) problems.push('"Kommunalt dagtilbud": deltagende_dagtilbud is shown');
       return problems;
     });
 
@@ -556,7 +562,10 @@ async function behaviour(origin, cases) {
       firstKey = h['idempotency-key'] || null;
       if (!UUID.test(firstKey || '')) problems.push(`Idempotency-Key ${show(firstKey)} is not a UUID`);
       const body = new URLSearchParams(req.postData() || '');
-      for (const f of rules.fields) {
+      // Every field the answers ask for; a conditional field they leave out is not sent.
+      const asked = rules.fields.filter((f) => f.id !== 'deltagende_dagtilbud');
+      if (body.has('deltagende_dagtilbud')) problems.push('deltagende_dagtilbud is sent for "Selvejende dagtilbud"');
+      for (const f of asked) {
         if (!body.has(f.id)) problems.push(`the body lacks ${f.id}`);
         else if (body.get(f.id) !== validCase.post[f.id]) problems.push(`${f.id}=${show(body.get(f.id))}, want ${show(validCase.post[f.id])}`);
       }
@@ -591,7 +600,7 @@ async function behaviour(origin, cases) {
       const posted = Object.entries(validCase.post);
       for (const [k, v] of posted) {
         const f = rules.fields.find((x) => x.id === k);
-        if (f.type === 'radio' || f.type === 'checkbox') continue;
+        if (f.type === 'radio' || f.type === 'checkbox' || k === 'deltagende_dagtilbud') continue; // the last: not asked of "Selvejende"
         if (!before.includes(`f-${rules.form}-${k}=${v}`)) problems.push(`${k} lost its value`);
       }
       return problems;
@@ -618,9 +627,11 @@ async function behaviour(origin, cases) {
     await check('hidden conditional fields are not sent, and changed content gets a new Idempotency-Key', async () => {
       const problems = [];
       await page.locator(`#f-${rules.form}-ansoegertype-3`).check();
+      await page.locator(`#f-${rules.form}-deltagende_dagtilbud`).fill(validCase.post.deltagende_dagtilbud);
       const req = await capturePost(page, () => submit(page));
       const body = new URLSearchParams(req.postData() || '');
       for (const f of ['institution', 'bestyrelsesopbakning']) if (body.has(f)) problems.push(`${f} is sent`);
+      if (body.get('deltagende_dagtilbud') !== validCase.post.deltagende_dagtilbud) problems.push(`deltagende_dagtilbud=${show(body.get('deltagende_dagtilbud'))}`);
       // Other content is another application: a new key (the first key's receipt would
       // otherwise swallow the change).
       const key = (await req.allHeaders())['idempotency-key'];

@@ -360,3 +360,15 @@ fn a_form_directive_naming_no_form() {
         ),
     );
 }
+
+#[test]
+fn a_form_naming_another_version_of_its_privacy_notice() {
+    assert_one(
+        "privacy_version",
+        "content/forms/tilmelding.yaml:5",
+        "privacy_notice_version is \"2026-11-01\", but content/c.md says its version is \"2026-11-23\"",
+        Some(
+            "each application records the notice's version: when the notice changes, set privacy_notice_version: \"2026-11-23\" here",
+        ),
+    );
+}
