@@ -336,16 +336,28 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
         }
         // Each application records the version of the notice the applicant saw: the form
         // must name the version the notice page states.
-        let Some(page) = site
-            .by_url
-            .get(&form.privacy_notice)
-            .map(|&i| &site.entries[i])
-        else {
+        let Some(page) = notice_page(site, &form.privacy_notice) else {
+            // A file rather than a page (a PDF): it cannot state a version.
             continue;
         };
-        if let Some(version) = notice_version(&page.meta().extra)
-            && version != form.privacy_notice_version
-        {
+        let Some(version) = notice_version(&page.meta().extra) else {
+            out.push(
+                Diagnostic::new(
+                    &source.path,
+                    source.privacy_notice_version_line,
+                    format!(
+                        "the privacy notice {} states no version to compare privacy_notice_version with",
+                        page.page.source.display()
+                    ),
+                )
+                .hint(format!(
+                    "add to its front matter: extra: {{ privacy_notice_version: \"{}\" }}",
+                    form.privacy_notice_version
+                )),
+            );
+            continue;
+        };
+        if version != form.privacy_notice_version {
             out.push(
                 Diagnostic::new(
                     &source.path,
@@ -363,6 +375,18 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
         }
     }
     out
+}
+
+/// The page a form's `privacy_notice` address leads to (through an alias, and without a
+/// `#fragment` or `?query`).
+fn notice_page<'a>(site: &'a Site, address: &str) -> Option<&'a crate::site::Entry> {
+    let path = address.split(['#', '?']).next().unwrap_or(address);
+    let index = site
+        .by_url
+        .get(path)
+        .copied()
+        .or_else(|| site.aliases.iter().find(|a| a.from == path).map(|a| a.to))?;
+    site.entries.get(index)
 }
 
 /// `extra.privacy_notice_version` of a privacy notice page, when it states one.

@@ -88,7 +88,9 @@ pub(super) fn unavailable(format: Format) -> Response {
         format,
         StatusCode::SERVICE_UNAVAILABLE,
         "unavailable",
-        "Ansøgningen blev ikke gemt, fordi vi har tekniske problemer. Prøv igen om lidt. Dine oplysninger er ikke gået tabt: de står stadig i skemaet.",
+        // Not "it was not stored": the store may have saved it and failed to say so in
+        // time. A retry of the same content gets the first receipt, never a second copy.
+        "Vi kunne ikke bekræfte, at ansøgningen er modtaget, fordi vi har tekniske problemer. Send den igen om lidt uden at ændre den: Så kan den ikke blive modtaget to gange. Dine oplysninger står stadig i skemaet.",
     );
     with_retry_after(r, 5)
 }

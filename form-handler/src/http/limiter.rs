@@ -16,8 +16,10 @@ const REFILL: Duration = Duration::from_secs(60);
 
 /// `per_minute` posts per client with bursts of as many (a token bucket per client).
 /// Memory is bounded: buckets are forgotten a minute after their last use, and if more
-/// than `max_clients` were used within one minute, all are forgotten (the limit then
-/// starts again from full buckets; API Gateway's throttling still holds).
+/// than three quarters of `max_clients` were used within one minute, all are forgotten
+/// (the limit then starts again from full buckets; API Gateway's throttling still holds,
+/// and sweeps stay rare: at most one a minute, or one per quarter of `max_clients` new
+/// clients).
 pub struct RateLimiter {
     per_minute: u32,
     max_clients: usize,
@@ -62,7 +64,8 @@ impl RateLimiter {
                 .by_client
                 .retain(|_, (_, last)| now.duration_since(*last) < REFILL);
             buckets.last_sweep = now;
-            if buckets.by_client.len() >= self.max_clients {
+            // Still nearly full: start afresh rather than sweep again on the next post.
+            if buckets.by_client.len() >= self.max_clients / 4 * 3 {
                 buckets.by_client.clear();
             }
         }

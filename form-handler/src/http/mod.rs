@@ -110,14 +110,19 @@ impl AppState {
     }
 
     pub fn forms(&self) -> Arc<Forms> {
-        self.forms.read().map(|f| f.clone()).unwrap_or_default()
+        // A panic while replacing them leaves the old or the new forms: both usable.
+        self.forms
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Uses `forms` from the next request on.
     pub fn set_forms(&self, forms: Arc<Forms>) {
-        if let Ok(mut f) = self.forms.write() {
-            *f = forms;
-        }
+        *self
+            .forms
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = forms;
     }
 }
 

@@ -420,7 +420,7 @@ async fn rate_limit_and_store_failure() {
     assert!(headers.contains_key("retry-after"));
     let (status, _, page) = send(&dead, form_post(VALID)).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.contains("Prøv igen om lidt"));
+    assert!(page.contains("Send den igen om lidt uden at ændre den"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

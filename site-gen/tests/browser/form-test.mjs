@@ -55,6 +55,7 @@ const MINI = '/minivejledningsforloeb/';
 const ETAARIG = '/etaarige-forloeb/';
 const FORM_PAGES = { minivejledning: MINI, 'etaarigt-forloeb': ETAARIG };
 const SEND_FAILED = 'Ansøgningen blev ikke sendt. Prøv igen om lidt.';
+const FORM_CHANGED = 'Skemaet er blevet ændret, siden du åbnede siden. Hent siden igen, og send ansøgningen derfra.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 const usage = makeUsage(
@@ -695,6 +696,19 @@ async function behaviour(origin, cases) {
       const cvr = s.fields.find((f) => f.field === 'cvr');
       if (cvr.message !== `Fejl: ${errs[0].message}` || !cvr.invalid.every((v) => v === 'true')) problems.push(`cvr ${show(cvr)}`);
       if ((await page.locator('.form-send-error').count()) !== 0) problems.push('a send error is shown too');
+      return problems;
+    });
+
+    await check('422 naming a field this page does not have: "reload the page", not "try again"', async () => {
+      const problems = [];
+      const errs = [{ field: 'nyt_felt', code: 'required', message: 'Udfyld det nye felt' }];
+      await mock(422, { errors: errs }, async () => {
+        await submit(page);
+        await page.waitForSelector('.form-send-error', { timeout: STEP_TIMEOUT_MS }).catch(() => {});
+        await waitSendSettled(page);
+      });
+      const text = collapse(await page.locator('.form-send-error').first().textContent().catch(() => ''));
+      if (text !== FORM_CHANGED) problems.push(`send error ${show(text)}, want ${show(FORM_CHANGED)}`);
       return problems;
     });
 

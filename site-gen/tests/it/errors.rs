@@ -372,3 +372,14 @@ fn a_form_naming_another_version_of_its_privacy_notice() {
         ),
     );
 }
+
+#[test]
+fn a_privacy_notice_that_states_no_version() {
+    // The form's notice is minimal's c.md, which has no `extra`.
+    assert_one(
+        "privacy_version_missing",
+        "content/forms/tilmelding.yaml:5",
+        "the privacy notice content/c.md states no version to compare privacy_notice_version with",
+        Some("add to its front matter: extra: { privacy_notice_version: \"2026-11-01\" }"),
+    );
+}

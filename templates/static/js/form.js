@@ -14,6 +14,7 @@
   var SEND_FAILED = "Ansøgningen blev ikke sendt. Prøv igen om lidt.";
   var TITLE_PREFIX = "Fejl: ";
   var RECEIVED = "Ansøgningen er modtaget";
+  var FORM_CHANGED = "Skemaet er blevet ændret, siden du åbnede siden. Hent siden igen, og send ansøgningen derfra.";
 
   // ------------------------------------------------------------------------------------------
   // Validation: the rules of form-handler, character for character.
@@ -526,8 +527,12 @@
       label = input.labels[0];
     }
     // The whole question in view: label, hint and message (a checkbox has its hint and
-    // message above its label).
+    // message above its label), unless it is taller than the window (a long text at high
+    // zoom): then its label, so that the field itself is in view too.
     var group = input.closest(".form-group");
+    if (group && group.getBoundingClientRect().height > window.innerHeight * 0.8) {
+      group = null;
+    }
     (group || label || input).scrollIntoView({ block: "start" });
     input.focus({ preventScroll: true });
   }
@@ -700,6 +705,18 @@
           }
           setSending(state, false);
           if (response.status === 422 && body && Array.isArray(body.errors) && body.errors.length) {
+            var unknown = false;
+            for (var i = 0; i < body.errors.length; i++) {
+              if (!fieldById(state.rules, body.errors[i] && body.errors[i].field)) {
+                unknown = true;
+              }
+            }
+            if (unknown) {
+              // The form changed since this page was loaded: this page cannot ask for it.
+              showErrors(state, body.errors);
+              showSendError(state, FORM_CHANGED);
+              return;
+            }
             if (showErrors(state, body.errors)) {
               return;
             }
