@@ -67,14 +67,7 @@ pub(super) fn same_origin(headers: &HeaderMap, site_origin: Option<&str>) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.insert(*name, HeaderValue::from_static(value));
-        }
-        h
-    }
+    use crate::http::test_headers as headers;
 
     #[test]
     fn secrets_compare_equal_only_when_equal() {

@@ -126,15 +126,7 @@ pub(super) fn client_key(headers: &HeaderMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        for (name, value) in pairs {
-            h.insert(*name, HeaderValue::from_static(value));
-        }
-        h
-    }
+    use crate::http::test_headers as headers;
 
     #[test]
     fn the_viewer_address_from_cloudfront_beats_a_forged_forwarded_for() {

@@ -582,3 +582,13 @@ async fn read_body(body: Body) -> Result<Bytes, BodyRead> {
         Err(_) => Err(BodyRead::Broken),
     }
 }
+
+/// A header map from `(name, value)` pairs, for the tests of this module's parts.
+#[cfg(test)]
+pub(crate) fn test_headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    for (name, value) in pairs {
+        h.insert(*name, HeaderValue::from_static(value));
+    }
+    h
+}
