@@ -231,10 +231,14 @@ fn check(
 ) -> Result<Option<Value>, ErrorKind> {
     if let FieldKind::Checkbox = field.kind {
         let ticked = values::checkbox(text);
-        if !ticked && is_required(field, entered) {
+        let required = is_required(field, entered);
+        if !ticked && required {
             return Err(ErrorKind::Required);
         }
-        return Ok(Some(Value::Bool(ticked)));
+        // A conditional box the answers did not ask for is not a "no" (a kommune is not
+        // asked whether its board backs the application): absent, like an empty field.
+        let not_asked = matches!(field.requirement, Requirement::RequiredWhen { .. }) && !required;
+        return Ok((ticked || !not_asked).then_some(Value::Bool(ticked)));
     }
     if text.is_empty() {
         return if is_required(field, entered) {
@@ -323,6 +327,33 @@ mod tests {
             RawForm::from_json(b"{\"a\":"),
             Err(BodyError::BadJson(_))
         ));
+    }
+
+    #[test]
+    fn a_conditional_box_not_asked_for_is_absent_not_false() {
+        let forms = crate::forms::Forms::embedded().unwrap();
+        let form = forms.get("minivejledning").unwrap();
+        let post = |kind: &str, board: &str| {
+            let body = format!(
+                "ansoegertype={kind}&institution=Myretuen&deltagende_dagtilbud=Myretuen&cvr=10103940&kommune=101&adresse=Vej+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=A&kontakt_stilling=B&kontakt_email=a%40example.dk&kontakt_telefon=22334455&udfordring={}&ledelsesopbakning=on&bestyrelsesopbakning={board}&privatliv=on",
+                "x".repeat(60)
+            );
+            let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
+            Submission::from_raw(form, &forms.kommuner, &raw)
+                .unwrap()
+                .values
+                .get("bestyrelsesopbakning")
+                .cloned()
+        };
+        assert_eq!(post("kommune", ""), None, "not asked of a kommune");
+        assert_eq!(
+            post("kommune", "on"),
+            Some(Value::Bool(true)),
+            "but kept when given"
+        );
+        assert_eq!(post("selvejende", "on"), Some(Value::Bool(true)));
+        // An always-asked box keeps its answer either way (here: required, so true).
+        assert_eq!(post("privat", "on"), Some(Value::Bool(true)));
     }
 
     proptest! {
