@@ -129,8 +129,12 @@ pub fn render(
                 continue;
             }
             Event::Start(Tag::Image { dest_url, .. })
-                if !is_external(dest_url) && !is_other_scheme(dest_url) =>
+                if is_external(dest_url) || is_other_scheme(dest_url) =>
             {
+                let (line, column) = locate(range.start);
+                errors.push(blocked(path, line, column, Blocked::Source(dest_url)));
+            }
+            Event::Start(Tag::Image { dest_url, .. }) => {
                 let (line, column) = locate(range.start);
                 out.links.push(LinkRef {
                     target: dest_url.to_string(),
@@ -141,6 +145,10 @@ pub fn render(
             Event::Start(Tag::FootnoteDefinition(name)) => out.ids.push(name.to_string()),
             Event::Html(html) | Event::InlineHtml(html) => {
                 scan_html(html, range.start, &locate, &mut out);
+                for (at, what) in csp_blocked(html) {
+                    let (line, column) = locate(range.start + at);
+                    errors.push(blocked(path, line, column, what));
+                }
             }
             Event::Text(text) => out.word_count += count_words(text),
             _ => {}
@@ -293,6 +301,69 @@ fn scan_html(
             _ => {}
         }
     }
+}
+
+/// What the site's Content-Security-Policy (`default-src 'self'`, infra/template.yaml and
+/// `form_handler::http::SECURITY_HEADERS`) would block in a page: it would work in a plain
+/// browser and silently fail in production, so it is an editor's error.
+enum Blocked<'a> {
+    /// Something loaded from another site or from a `data:` address.
+    Source(&'a str),
+    /// A `style="..."` attribute or a `<style>` element.
+    Style,
+    /// An `on...="..."` attribute or a `<script>` element.
+    Script(&'a str),
+}
+
+fn blocked(path: &Path, line: usize, column: usize, what: Blocked<'_>) -> Diagnostic {
+    let (message, hint) = match what {
+        Blocked::Source(url) => (
+            format!("`{url}` is loaded from outside the site"),
+            "the site's security policy only lets pages load files from the site itself: save the file in content/ beside the page and link to it, or link to the other site instead of embedding it",
+        ),
+        Blocked::Style => (
+            "an inline style in the text".to_string(),
+            "the site's security policy blocks inline styles: use the formatting Markdown has, or ask for a class in the theme (docs/theme.md)",
+        ),
+        Blocked::Script(what) => (
+            format!("a script in the text (`{what}`)"),
+            "the site's security policy blocks scripts in pages: scripts belong in the theme (templates/static/js/)",
+        ),
+    };
+    Diagnostic::new(path, line, message)
+        .column(column)
+        .hint(hint)
+}
+
+/// What in the raw HTML `html` the security policy would block, with its offset.
+fn csp_blocked(html: &str) -> Vec<(usize, Blocked<'_>)> {
+    let mut found = Vec::new();
+    for (name, value, at) in attributes(html) {
+        let name_at = at.saturating_sub(name.len() + 2);
+        match name.to_ascii_lowercase().as_str() {
+            "src" | "srcset" | "poster" | "data"
+                if is_external(value) || (is_other_scheme(value) && !value.is_empty()) =>
+            {
+                found.push((at, Blocked::Source(value)));
+            }
+            "style" => found.push((name_at, Blocked::Style)),
+            n if n.starts_with("on") && n.len() > 2 => found.push((name_at, Blocked::Script(name))),
+            _ => {}
+        }
+    }
+    let lower = html.to_ascii_lowercase();
+    for (tag, what) in [
+        ("<script", Blocked::Script("<script>")),
+        ("<style", Blocked::Style),
+    ] {
+        if let Some(at) = lower.find(tag)
+            && lower[at + tag.len()..].starts_with(['>', ' ', '\t', '\n', '\r', '/'])
+        {
+            found.push((at, what));
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found
 }
 
 /// `name="value"` pairs (double-quoted) in an HTML fragment, with the value's offset.
@@ -503,6 +574,56 @@ mod tests {
 
     fn md(body: &str) -> Rendered {
         render(Path::new("content/x.md"), body, 5, &HashSet::new()).unwrap()
+    }
+
+    #[test]
+    fn what_the_security_policy_would_block_is_an_error_at_its_place() {
+        let errs = render(
+            Path::new("content/x.md"),
+            "Tekst.\n\n![Logo](https://example.com/logo.png)\n\n<p style=\"color: red\">Rød</p>\n\n<button onclick=\"alert(1)\">Klik</button>\n\n<script>alert(1)</script>\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n\n![Prik](data:image/gif;base64,R0lGOD)\n",
+            3,
+            &HashSet::new(),
+        )
+        .unwrap_err();
+        let got: Vec<_> = errs
+            .iter()
+            .map(|d| (d.line, d.column, d.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    5,
+                    1,
+                    "`https://example.com/logo.png` is loaded from outside the site"
+                ),
+                (7, 4, "an inline style in the text"),
+                (9, 9, "a script in the text (`onclick`)"),
+                (11, 1, "a script in the text (`<script>`)"),
+                (
+                    13,
+                    14,
+                    "`https://www.youtube.com/embed/x` is loaded from outside the site"
+                ),
+                (
+                    15,
+                    1,
+                    "`data:image/gif;base64,R0lGOD` is loaded from outside the site"
+                ),
+            ]
+        );
+        assert!(
+            errs[1]
+                .hint
+                .as_deref()
+                .unwrap()
+                .contains("blocks inline styles")
+        );
+        // What the policy allows: the site's own files, links to other sites, classes.
+        let ok = md(
+            "![Logo](/billeder/logo.png)\n\n<img src=\"/billeder/a.png\" alt=\"A\">\n\n[SM](https://www.sm.dk/)\n\n<p class=\"lead\">Tekst om stil og onsdage.</p>\n",
+        );
+        assert!(ok.html.contains("<img"));
     }
 
     #[test]

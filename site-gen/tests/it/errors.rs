@@ -383,3 +383,15 @@ fn a_privacy_notice_that_states_no_version() {
         Some("add to its front matter: extra: { privacy_notice_version: \"2026-11-01\" }"),
     );
 }
+
+#[test]
+fn an_image_from_another_site_which_the_security_policy_would_block() {
+    assert_one(
+        "foreign_image",
+        "content/c.md:8:1",
+        "`https://example.com/kort.png` is loaded from outside the site",
+        Some(
+            "the site's security policy only lets pages load files from the site itself: save the file in content/ beside the page and link to it, or link to the other site instead of embedding it",
+        ),
+    );
+}
