@@ -235,8 +235,9 @@ fn check(
         if !ticked && required {
             return Err(ErrorKind::Required);
         }
-        // A conditional box the answers did not ask for is not a "no" (a kommune is not
-        // asked whether its board backs the application): absent, like an empty field.
+        // A conditional box the answers did not ask for is not a "no" (a kommune or a
+        // kommunalt dagtilbud is not asked whether a board backs the application): absent,
+        // like an empty field.
         let not_asked = matches!(field.requirement, Requirement::RequiredWhen { .. }) && !required;
         return Ok((ticked || !not_asked).then_some(Value::Bool(ticked)));
     }
@@ -346,14 +347,30 @@ mod tests {
                 .cloned()
         };
         assert_eq!(post("kommune", ""), None, "not asked of a kommune");
+        assert_eq!(post("kommunalt", ""), None, "nor of a kommunalt dagtilbud");
         assert_eq!(
             post("kommune", "on"),
             Some(Value::Bool(true)),
             "but kept when given"
         );
         assert_eq!(post("selvejende", "on"), Some(Value::Bool(true)));
-        // An always-asked box keeps its answer either way (here: required, so true).
         assert_eq!(post("privat", "on"), Some(Value::Bool(true)));
+    }
+
+    #[test]
+    fn a_conditional_box_that_is_asked_for_must_be_ticked() {
+        let forms = crate::forms::Forms::embedded().unwrap();
+        let form = forms.get("minivejledning").unwrap();
+        let body = format!(
+            "ansoegertype=selvejende&institution=Myretuen&cvr=10103940&kommune=101&adresse=Vej+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=A&kontakt_stilling=B&kontakt_email=a%40example.dk&kontakt_telefon=22334455&udfordring={}&ledelsesopbakning=on&privatliv=on",
+            "x".repeat(60)
+        );
+        let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
+        let Err(Ok((_, errors))) = Submission::from_raw(form, &forms.kommuner, &raw) else {
+            panic!("an unticked board box is an error for a selvejende dagtilbud");
+        };
+        let found: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(found, [("bestyrelsesopbakning", ErrorKind::Required)]);
     }
 
     proptest! {

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod config;
 pub mod content;
+pub mod csp;
 pub mod frontmatter;
 pub mod links;
 pub mod markdown;

@@ -9,6 +9,7 @@ use std::path::Path;
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+use crate::csp;
 use crate::diagnostics::{Diagnostic, line_col};
 use crate::slug::IdAllocator;
 
@@ -100,7 +101,15 @@ pub fn render(
                 title,
                 ..
             }) => {
-                if *link_type == LinkType::Email || is_other_scheme(dest_url) {
+                if dest_url
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("javascript:")
+                {
+                    let (line, column) = locate(range.start);
+                    let what = csp::Blocked::Script(dest_url);
+                    errors.push(csp::diagnostic(path, line, column, &what));
+                } else if *link_type == LinkType::Email || is_other_scheme(dest_url) {
                 } else if is_external(dest_url) {
                     in_external = true;
                     let mut html = String::from("<a href=\"");
@@ -128,11 +137,10 @@ pub fn render(
                 events.push(Event::Html("</a>".into()));
                 continue;
             }
-            Event::Start(Tag::Image { dest_url, .. })
-                if is_external(dest_url) || is_other_scheme(dest_url) =>
-            {
+            Event::Start(Tag::Image { dest_url, .. }) if !csp::is_local(dest_url) => {
                 let (line, column) = locate(range.start);
-                errors.push(blocked(path, line, column, Blocked::Source(dest_url)));
+                let what = csp::Blocked::Source(dest_url);
+                errors.push(csp::diagnostic(path, line, column, &what));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let (line, column) = locate(range.start);
@@ -145,9 +153,9 @@ pub fn render(
             Event::Start(Tag::FootnoteDefinition(name)) => out.ids.push(name.to_string()),
             Event::Html(html) | Event::InlineHtml(html) => {
                 scan_html(html, range.start, &locate, &mut out);
-                for (at, what) in csp_blocked(html) {
+                for (at, what) in csp::blocked(html) {
                     let (line, column) = locate(range.start + at);
-                    errors.push(blocked(path, line, column, what));
+                    errors.push(csp::diagnostic(path, line, column, &what));
                 }
             }
             Event::Text(text) => out.word_count += count_words(text),
@@ -301,69 +309,6 @@ fn scan_html(
             _ => {}
         }
     }
-}
-
-/// What the site's Content-Security-Policy (`default-src 'self'`, infra/template.yaml and
-/// `form_handler::http::SECURITY_HEADERS`) would block in a page: it would work in a plain
-/// browser and silently fail in production, so it is an editor's error.
-enum Blocked<'a> {
-    /// Something loaded from another site or from a `data:` address.
-    Source(&'a str),
-    /// A `style="..."` attribute or a `<style>` element.
-    Style,
-    /// An `on...="..."` attribute or a `<script>` element.
-    Script(&'a str),
-}
-
-fn blocked(path: &Path, line: usize, column: usize, what: Blocked<'_>) -> Diagnostic {
-    let (message, hint) = match what {
-        Blocked::Source(url) => (
-            format!("`{url}` is loaded from outside the site"),
-            "the site's security policy only lets pages load files from the site itself: save the file in content/ beside the page and link to it, or link to the other site instead of embedding it",
-        ),
-        Blocked::Style => (
-            "an inline style in the text".to_string(),
-            "the site's security policy blocks inline styles: use the formatting Markdown has, or ask for a class in the theme (docs/theme.md)",
-        ),
-        Blocked::Script(what) => (
-            format!("a script in the text (`{what}`)"),
-            "the site's security policy blocks scripts in pages: scripts belong in the theme (templates/static/js/)",
-        ),
-    };
-    Diagnostic::new(path, line, message)
-        .column(column)
-        .hint(hint)
-}
-
-/// What in the raw HTML `html` the security policy would block, with its offset.
-fn csp_blocked(html: &str) -> Vec<(usize, Blocked<'_>)> {
-    let mut found = Vec::new();
-    for (name, value, at) in attributes(html) {
-        let name_at = at.saturating_sub(name.len() + 2);
-        match name.to_ascii_lowercase().as_str() {
-            "src" | "srcset" | "poster" | "data"
-                if is_external(value) || (is_other_scheme(value) && !value.is_empty()) =>
-            {
-                found.push((at, Blocked::Source(value)));
-            }
-            "style" => found.push((name_at, Blocked::Style)),
-            n if n.starts_with("on") && n.len() > 2 => found.push((name_at, Blocked::Script(name))),
-            _ => {}
-        }
-    }
-    let lower = html.to_ascii_lowercase();
-    for (tag, what) in [
-        ("<script", Blocked::Script("<script>")),
-        ("<style", Blocked::Style),
-    ] {
-        if let Some(at) = lower.find(tag)
-            && lower[at + tag.len()..].starts_with(['>', ' ', '\t', '\n', '\r', '/'])
-        {
-            found.push((at, what));
-        }
-    }
-    found.sort_by_key(|(at, _)| *at);
-    found
 }
 
 /// `name="value"` pairs (double-quoted) in an HTML fragment, with the value's offset.
@@ -602,6 +547,11 @@ mod tests {
                 (11, 1, "a script in the text (`<script>`)"),
                 (
                     13,
+                    1,
+                    "an embedded frame or object (`<iframe>`) in the text"
+                ),
+                (
+                    13,
                     14,
                     "`https://www.youtube.com/embed/x` is loaded from outside the site"
                 ),
@@ -620,10 +570,25 @@ mod tests {
                 .contains("blocks inline styles")
         );
         // What the policy allows: the site's own files, links to other sites, classes.
+        assert!(errs[3].hint.as_deref().unwrap().contains("blocks scripts"));
+        // What the policy allows: the site's own files, links to other sites, classes,
+        // and HTML shown as code or commented out.
         let ok = md(
-            "![Logo](/billeder/logo.png)\n\n<img src=\"/billeder/a.png\" alt=\"A\">\n\n[SM](https://www.sm.dk/)\n\n<p class=\"lead\">Tekst om stil og onsdage.</p>\n",
+            "![Logo](/billeder/logo.png)\n\n<img src=\"/billeder/a.png\" alt=\"A\">\n\n[SM](https://www.sm.dk/)\n\n<p class=\"lead\">Tekst om stil og onsdage.</p>\n\nSkriv `<script>` eller `<iframe src=\"https://x.dk\">`.\n\n```html\n<script src=\"https://x.dk/a.js\"></script>\n```\n\n<!-- <iframe src=\"https://www.youtube.com/embed/x\"></iframe> -->\n",
         );
         assert!(ok.html.contains("<img"));
+        // A link that runs a script.
+        let errs = render(
+            Path::new("content/x.md"),
+            "[Klik](javascript:alert(1))\n",
+            1,
+            &HashSet::new(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errs[0].message,
+            "a script in the text (`javascript:alert(1)`)"
+        );
     }
 
     #[test]
