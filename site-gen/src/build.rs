@@ -336,7 +336,7 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
         }
         // Each application records the version of the notice the applicant saw: the form
         // must name the version the notice page states.
-        let Some(page) = notice_page(site, &form.privacy_notice) else {
+        let Some(page) = links::page(site, "/", &form.privacy_notice) else {
             // A file rather than a page (a PDF): it cannot state a version.
             continue;
         };
@@ -375,18 +375,6 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
         }
     }
     out
-}
-
-/// The page a form's `privacy_notice` address leads to (through an alias, and without a
-/// `#fragment` or `?query`).
-fn notice_page<'a>(site: &'a Site, address: &str) -> Option<&'a crate::site::Entry> {
-    let path = address.split(['#', '?']).next().unwrap_or(address);
-    let index = site
-        .by_url
-        .get(path)
-        .copied()
-        .or_else(|| site.aliases.iter().find(|a| a.from == path).map(|a| a.to))?;
-    site.entries.get(index)
 }
 
 /// `extra.privacy_notice_version` of a privacy notice page, when it states one.

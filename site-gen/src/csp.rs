@@ -62,6 +62,13 @@ fn shorten(text: &str) -> String {
     }
 }
 
+/// Whether following `url` runs a script (`javascript:...`).
+pub fn runs_script(url: &str) -> bool {
+    url.trim_start()
+        .get(..11)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("javascript:"))
+}
+
 /// Whether `url` is the site's own (a path, relative or absolute), not another site's
 /// (`https://`, `//host`) or another scheme's (`data:`, `javascript:`).
 pub fn is_local(url: &str) -> bool {
@@ -120,12 +127,7 @@ pub fn blocked(html: &str) -> Vec<(usize, Blocked<'_>)> {
                         }
                     }
                 }
-                "href"
-                    if a.value
-                        .trim_start()
-                        .to_ascii_lowercase()
-                        .starts_with("javascript:") =>
-                {
+                "href" if runs_script(a.value) => {
                     found.push((a.value_at, Blocked::Script(a.value)));
                 }
                 // Stylesheets, icons and base addresses from elsewhere.

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use rayon::prelude::*;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::site::Site;
+use crate::site::{Entry, Site};
 
 /// Everything a link may point at, besides the pages themselves.
 #[derive(Debug, Default, Clone)]
@@ -30,8 +30,8 @@ impl Broken {
     }
 }
 
-/// Checks `target`, written on the page at `from` (a URL path).
-pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result<(), Broken> {
+/// `target`, written on the page at `from`: the path it resolves to and its `#fragment`.
+fn locate<'t>(from: &str, target: &'t str) -> (String, Option<&'t str>) {
     let without_query = target.split('?').next().unwrap_or(target);
     let (path, fragment) = match without_query.split_once('#') {
         Some((p, f)) => (p, Some(f)),
@@ -42,6 +42,22 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
     } else {
         resolve(from, path)
     };
+    (resolved, fragment)
+}
+
+/// The page `target` (written on the page at `from`) leads to, through an alias if need be;
+/// `None` for a file or an address that leads nowhere.
+pub fn page<'a>(site: &'a Site, from: &str, target: &str) -> Option<&'a Entry> {
+    let (resolved, _) = locate(from, target);
+    site.get(&resolved).or_else(|| {
+        let alias = site.aliases.iter().find(|a| a.from == resolved)?;
+        site.entries.get(alias.to)
+    })
+}
+
+/// Checks `target`, written on the page at `from` (a URL path).
+pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result<(), Broken> {
+    let (resolved, fragment) = locate(from, target);
     if resolved.ends_with(".md") {
         return Err(Broken::new(
             format!("link to the Markdown file `{target}`"),

@@ -101,11 +101,7 @@ pub fn render(
                 title,
                 ..
             }) => {
-                if dest_url
-                    .trim_start()
-                    .to_ascii_lowercase()
-                    .starts_with("javascript:")
-                {
+                if csp::runs_script(dest_url) {
                     let (line, column) = locate(range.start);
                     let what = csp::Blocked::Script(dest_url);
                     errors.push(csp::diagnostic(path, line, column, &what));
