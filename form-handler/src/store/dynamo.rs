@@ -15,12 +15,16 @@ use std::time::Duration;
 pub use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TimeToLiveSpecification,
-    TransactWriteItem,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem,
 };
 use jiff::Timestamp;
 
 use super::{IDEMPOTENCY_WINDOW, NewApplication, Receipt, StoreError, Stored};
+
+/// The longest [`DynamoStore::create_table_if_missing`] waits for a new table to become
+/// ACTIVE.
+const TABLE_READY_WITHIN: Duration = Duration::from_secs(120);
 
 /// The index the export reads through.
 pub const INDEX: &str = "form_round";
@@ -121,19 +125,51 @@ impl DynamoStore {
         &self.table
     }
 
-    /// Creates the table with its index and TTL if it does not exist. For local use only:
-    /// in AWS the infrastructure owns the table.
+    /// Creates the table with its index and TTL if it does not exist, and returns once it
+    /// is ACTIVE with TTL on. For local use only: in AWS the infrastructure owns the table.
+    ///
+    /// Safe to call from several processes or tasks at once, and after a create whose answer
+    /// was lost (the SDK's retry then finds the table the first attempt made): a table that
+    /// exists, or that another caller is creating, counts as there. `Ok(true)` when this call
+    /// created it.
     pub async fn create_table_if_missing(&self) -> Result<bool, StoreError> {
-        if self
+        let created = match self.table_status().await? {
+            Some(_) => false,
+            None => self.create_table().await?,
+        };
+        self.wait_until_active(TABLE_READY_WITHIN).await?;
+        self.ensure_ttl().await?;
+        Ok(created)
+    }
+
+    /// The table's status, or `None` when there is no table of that name.
+    async fn table_status(&self) -> Result<Option<TableStatus>, StoreError> {
+        match self
             .client
             .describe_table()
             .table_name(&self.table)
             .send()
             .await
-            .is_ok()
         {
-            return Ok(false);
+            Ok(out) => Ok(Some(
+                out.table()
+                    .and_then(|t| t.table_status())
+                    .cloned()
+                    .unwrap_or(TableStatus::Creating),
+            )),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(err("reading the table's description", e)),
         }
+    }
+
+    /// Creates the table; `Ok(false)` when it exists already (made by another caller, or by
+    /// an earlier attempt of this one whose answer was lost).
+    async fn create_table(&self) -> Result<bool, StoreError> {
         let attr = |name: &str| {
             AttributeDefinition::builder()
                 .attribute_name(name)
@@ -158,7 +194,8 @@ impl DynamoStore {
             )
             .build()
             .map_err(build)?;
-        self.client
+        let result = self
+            .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
@@ -168,21 +205,72 @@ impl DynamoStore {
             .key_schema(key("pk", KeyType::Hash).map_err(build)?)
             .global_secondary_indexes(index)
             .send()
-            .await
-            .map_err(|e| err("creating the table", e))?;
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(err("creating the table", e)),
+        }
+    }
+
+    /// Waits until the table is ACTIVE (a new table is CREATING for a while in AWS).
+    async fn wait_until_active(&self, within: Duration) -> Result<(), StoreError> {
+        let give_up = tokio::time::Instant::now() + within;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            if self.table_status().await? == Some(TableStatus::Active) {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() + pause > give_up {
+                return Err(StoreError::Timeout(within));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Turns TTL on `expires_at` on unless it is on (or being turned on) already.
+    async fn ensure_ttl(&self) -> Result<(), StoreError> {
+        let ttl_on = || async {
+            let out = self
+                .client
+                .describe_time_to_live()
+                .table_name(&self.table)
+                .send()
+                .await
+                .map_err(|e| err("reading the TTL setting", e))?;
+            Ok::<bool, StoreError>(matches!(
+                out.time_to_live_description()
+                    .and_then(|d| d.time_to_live_status()),
+                Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+            ))
+        };
+        if ttl_on().await? {
+            return Ok(());
+        }
         let ttl = TimeToLiveSpecification::builder()
             .enabled(true)
             .attribute_name("expires_at")
             .build()
-            .map_err(build)?;
-        self.client
+            .map_err(build_err("building the TTL setting"))?;
+        let result = self
+            .client
             .update_time_to_live()
             .table_name(&self.table)
             .time_to_live_specification(ttl)
             .send()
-            .await
-            .map_err(|e| err("enabling TTL", e))?;
-        Ok(true)
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Another caller turned it on between our look and our call.
+            Err(_) if ttl_on().await? => Ok(()),
+            Err(e) => Err(err("enabling TTL", e)),
+        }
     }
 
     pub async fn put(&self, app: &NewApplication) -> Result<Stored, StoreError> {

@@ -1,9 +1,12 @@
-//! A moto server of the test's own, on a free port.
+//! A moto server of the test's own, on a free port, ready when it has answered a real
+//! DynamoDB request (a cold moto, just installed, takes seconds for its first one).
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 
 pub struct Moto {
@@ -37,15 +40,44 @@ impl Moto {
             .spawn()
             .expect("moto_server is missing: pip install 'moto[server]' (./test.sh does)");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + READY_WITHIN;
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start on port {}",
+                "moto_server did not listen on port {} within {READY_WITHIN:?}",
                 self.port
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+        self.wait_until_it_answers(deadline);
+    }
+
+    /// Waits until ListTables gets an answer: the port accepts before moto has loaded
+    /// its DynamoDB backend. On a thread of its own, since the tests call `start` from
+    /// inside their runtime.
+    fn wait_until_it_answers(&self, deadline: Instant) {
+        let client = patient_client(&self.endpoint());
+        let port = self.port;
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                loop {
+                    match client.list_tables().send().await {
+                        Ok(_) => return,
+                        Err(e) => assert!(
+                            Instant::now() < deadline,
+                            "moto_server on port {port} did not answer ListTables within {READY_WITHIN:?}: {e:?}"
+                        ),
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            })
+        })
+        .join()
+        .unwrap();
     }
 
     /// Stops the server (the store is then unreachable).
@@ -70,27 +102,57 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// A client for this server, with short timeouts so that faults show quickly.
+    /// A client for this server that waits as long as a slow server takes (the tests of
+    /// the contract must not depend on the machine being idle; a stopped server is still
+    /// refused at once).
     pub fn client(&self) -> aws_sdk_dynamodb::Client {
+        patient_client(&self.endpoint())
+    }
+
+    /// A client for this server with the timeouts and attempts production uses.
+    pub fn production_client(&self) -> aws_sdk_dynamodb::Client {
         client_for(&self.endpoint())
     }
 }
 
-pub fn client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
-    let timeouts = aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(500))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_secs(4))
-        .build();
+/// How long a moto server may take to answer its first request (a cold start on a busy
+/// machine: Python imports the whole DynamoDB backend on the first call).
+const READY_WITHIN: Duration = Duration::from_secs(120);
+
+fn client_with(endpoint: &str, timeouts: TimeoutConfig, attempts: u32) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version_latest()
         .region(Region::new("eu-central-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
         .timeout_config(timeouts)
-        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(2))
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts))
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A client for `endpoint` with the timeouts and attempts production uses.
+pub fn client_for(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(800))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(4))
+        .build();
+    client_with(endpoint, timeouts, 3)
+}
+
+/// A client that never gives up on its own: only the caller's deadline ends a call.
+pub fn client_without_timeouts(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    client_with(endpoint, TimeoutConfig::disabled(), 1)
+}
+
+/// A client that waits as long as a cold server takes, for set-up and checks.
+pub fn patient_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .operation_attempt_timeout(Duration::from_secs(60))
+        .build();
+    client_with(endpoint, timeouts, 3)
 }
 
 impl Drop for Moto {

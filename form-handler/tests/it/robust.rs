@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -28,37 +28,38 @@ fn silent_server() -> String {
     format!("http://{address}")
 }
 
+/// A store that accepts the connection and never answers, reached by a client with no
+/// timeouts of its own: only the handler's deadline can end the wait, so a 503 at all shows
+/// it working (the test gives up after a minute instead of hanging).
 #[tokio::test]
 async fn a_store_that_hangs_gets_a_503_within_the_deadline() {
-    let deadline = Duration::from_millis(300);
     let st = Arc::new(
         AppState::new(
             Forms::embedded().unwrap(),
             Store::Dynamo(DynamoStore::new(
-                crate::moto::client_for(&silent_server()),
+                crate::moto::client_without_timeouts(&silent_server()),
                 "hangs",
             )),
             day("2019-03-01"),
             RateLimiter::new(10_000),
             None,
         )
-        .with_store_deadline(deadline),
+        .with_store_deadline(Duration::from_millis(300)),
     );
-    let started = Instant::now();
-    let (status, headers, body) = send(&st, json_post(&as_json(VALID))).await;
+    let answer = |request| {
+        let st = st.clone();
+        async move {
+            tokio::time::timeout(Duration::from_secs(60), send(&st, request))
+                .await
+                .expect("no answer within a minute: the deadline did not end the wait")
+        }
+    };
+    let (status, headers, body) = answer(json_post(&as_json(VALID))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(headers.contains_key("retry-after"));
-    // The client's own attempt timeout is 1.5 s: an answer before it is the deadline's.
-    assert!(
-        started.elapsed() < Duration::from_millis(1400),
-        "answered after {:?}",
-        started.elapsed()
-    );
     // The receipt page too (a valid reference, so that the store is asked).
     let reference = form_handler::reference::Reference::try_generate().unwrap();
-    let started = Instant::now();
-    let (status, headers, _) = send(
-        &st,
+    let (status, headers, _) = answer(
         Request::get(format!(
             "/api/applications/minivejledning/kvittering/{}",
             reference.as_str()
@@ -69,11 +70,6 @@ async fn a_store_that_hangs_gets_a_503_within_the_deadline() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(headers.contains_key("retry-after"));
-    assert!(
-        started.elapsed() < Duration::from_millis(1400),
-        "answered after {:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]

@@ -31,7 +31,6 @@
 // Ends with one line `N passed, M failed`; exit 1 on any failure. Moto, the server, the browser
 // and the temp folders are always cleaned up; overall timeout 180 s (--timeout).
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -39,7 +38,6 @@ import {
   DEFAULT_CHROMIUM,
   NAV_TIMEOUT_MS,
   Results,
-  START_TIMEOUT_MS,
   axeViolations,
   checkTimeout,
   closeAll,
@@ -58,6 +56,7 @@ import {
   runVnu,
   show,
   spawnServe,
+  startMoto,
   stopChild,
   tail,
   tempDir,
@@ -167,26 +166,9 @@ async function run(cmd, args, { env = process.env, timeoutMs = 60_000 } = {}) {
   return { code: r.signal || r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+async function startMotoServer() {
+  const { child, port } = await startMoto({ onLog: (d) => (state.motoLog += d) });
   state.moto = child;
-  const onData = (d) => (state.motoLog += d);
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  let failed = null;
-  child.once('error', (err) => (failed = `could not start moto_server: ${err.message}`));
-  child.once('exit', (code, sig) => (failed ??= `moto_server exited (${sig || code}) before it answered`));
-  const up = await pollUntil(async () => {
-    if (failed) return 'failed';
-    const r = await fetch(`http://127.0.0.1:${port}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-    await r.arrayBuffer();
-    return 'up';
-  }, START_TIMEOUT_MS, 100);
-  if (up !== 'up') throw new Error(failed || `moto_server did not answer on port ${port} within ${START_TIMEOUT_MS / 1000} s\n${tail(state.motoLog)}`);
   return port;
 }
 
@@ -596,7 +578,7 @@ async function main(opts) {
   const t0 = performance.now();
   let motoPort = null;
   const motoOk = await check('moto (DynamoDB) starts', async () => {
-    motoPort = await startMoto();
+    motoPort = await startMotoServer();
     return { problems: [], info: `port ${motoPort}` };
   });
   if (!motoOk) return;

@@ -354,6 +354,64 @@ export function spawnServe(bin, { root, port, date, env, timeoutMs = START_TIMEO
 }
 
 // ---------------------------------------------------------------------------------------------
+// moto (DynamoDB, SES) on a free port
+
+// How long a moto server may take to answer its first request: on a new machine, or a busy
+// one, Python imports each service's backend on its first call, which takes seconds.
+export const MOTO_READY_MS = 120_000;
+
+// A signed-looking AWS JSON call to moto (it does not check signatures; the credential scope
+// names the region). Resolves the parsed answer, or throws with the status and text.
+export async function awsJson(endpoint, target, body, { service = 'dynamodb', timeoutMs = MOTO_READY_MS } = {}) {
+  const r = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': target,
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20190301/eu-central-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${target}: HTTP ${r.status}: ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+// Starts `moto_server` on a free port, in its own process group (its launcher may start the
+// Python process as a child: stop it with stopChild(child, 'SIGTERM', {group: true})), and
+// resolves {child, port, endpoint} once it has answered a DynamoDB ListTables (not only once
+// the port accepts). `onLog` gets its output.
+export async function startMoto({ onLog = () => {} } = {}) {
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let log = '';
+  const onData = (d) => {
+    log += d;
+    onLog(d);
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  let failed = null;
+  child.once('error', (err) => (failed = `could not start moto_server: ${err.message}`));
+  child.once('exit', (code, sig) => (failed ??= `moto_server exited (${sig || code}) before it answered`));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const up = await pollUntil(async () => {
+    if (failed) return 'failed';
+    await awsJson(endpoint, 'DynamoDB_20120810.ListTables', {});
+    return 'up';
+  }, MOTO_READY_MS, 200);
+  if (up !== 'up') {
+    child.kill('SIGKILL');
+    throw new Error(failed || `moto_server on port ${port} did not answer ListTables within ${MOTO_READY_MS / 1000} s\n${tail(log)}`);
+  }
+  return { child, port, endpoint };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chromium and axe
 
 export async function launchChromium(executablePath) {
