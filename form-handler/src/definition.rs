@@ -12,18 +12,27 @@ use crate::diagnostics::{Diagnostic, suggest};
 use crate::yaml;
 
 /// The kinds of error a field can have; each field has a Danish message for each kind
-/// that applies to it.
+/// that applies to it. Each kind is one rule, so that its message can say exactly what is
+/// wrong with what was typed (docs/forms.md lists which input gets which kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     Required,
     TooShort,
     TooLong,
+    /// The wrong shape: the wrong number of digits, not a whole number, not an address.
     Format,
     Checksum,
     TooSmall,
     TooLarge,
     Unknown,
+    /// A character the type does not take (a letter in a phone number, CVR or postcode).
+    Characters,
+    /// A phone number that is not Danish: another country's code, or 8 digits that start
+    /// with 0 or 1.
+    NotDanish,
+    /// A CVR number of 8 digits that starts with 0 (none does).
+    LeadingZero,
 }
 
 impl ErrorKind {
@@ -37,6 +46,9 @@ impl ErrorKind {
             ErrorKind::TooSmall => "too_small",
             ErrorKind::TooLarge => "too_large",
             ErrorKind::Unknown => "unknown",
+            ErrorKind::Characters => "characters",
+            ErrorKind::NotDanish => "not_danish",
+            ErrorKind::LeadingZero => "leading_zero",
         }
     }
 }
@@ -66,8 +78,8 @@ pub enum FieldKind {
     },
     Tel,
     Number {
-        min: Option<i64>,
-        max: Option<i64>,
+        min: i64,
+        max: i64,
     },
     Select {
         options: Vec<Choice>,
@@ -110,23 +122,14 @@ impl FieldKind {
                 v
             }
             FieldKind::Email { .. } => vec![Format, TooLong],
-            FieldKind::Tel => vec![Format],
-            FieldKind::Number { min, max } => {
-                let mut v = vec![Format];
-                if min.is_some() {
-                    v.push(TooSmall);
-                }
-                if max.is_some() {
-                    v.push(TooLarge);
-                }
-                v
-            }
+            FieldKind::Tel => vec![Characters, NotDanish, Format],
+            FieldKind::Number { .. } => vec![Format, TooSmall, TooLarge],
             FieldKind::Select { .. } | FieldKind::Radio { .. } | FieldKind::Kommune => {
                 vec![Unknown]
             }
             FieldKind::Checkbox => vec![],
-            FieldKind::Cvr => vec![Format, Checksum],
-            FieldKind::Postcode => vec![Format, Unknown],
+            FieldKind::Cvr => vec![Characters, Format, LeadingZero, Checksum],
+            FieldKind::Postcode => vec![Characters, Format, Unknown],
         }
     }
 
@@ -474,6 +477,35 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
     }
 }
 
+/// The largest limit a number field may have: the browser's script compares in doubles,
+/// exact up to 2^53.
+pub const NUMBER_LIMIT: i64 = 999_999_999_999_999;
+
+/// A number field's `min` and `max`: both required (every answer is checked against them
+/// in the browser and in the handler), within [`NUMBER_LIMIT`], `min <= max`. The error is
+/// a message and a hint.
+fn number_limits(f: &RawField) -> Result<(i64, i64), (String, String)> {
+    let (Some(min), Some(max)) = (f.min, f.max) else {
+        return Err((
+            format!("the number field `{}` needs both `min` and `max`", f.id),
+            "the smallest and largest answers that make sense, e.g. `min: 0` and `max: 100`".into(),
+        ));
+    };
+    if min.abs() > NUMBER_LIMIT || max.abs() > NUMBER_LIMIT {
+        return Err((
+            format!("the limits of `{}` are too large", f.id),
+            format!("`min` and `max` must be between -{NUMBER_LIMIT} and {NUMBER_LIMIT}"),
+        ));
+    }
+    if min > max {
+        return Err((
+            format!("`min` ({min}) is larger than `max` ({max}) in `{}`", f.id),
+            "swap them".into(),
+        ));
+    }
+    Ok((min, max))
+}
+
 fn parse_date(text: &str) -> Option<Date> {
     crate::dates::parse_iso(text).ok()
 }
@@ -526,9 +558,12 @@ fn check_field(f: &RawField, path: &Path, line: usize) -> Result<Field, Vec<Diag
             max_length: f.max_length.unwrap_or(254).min(254),
         },
         "tel" => FieldKind::Tel,
-        "number" => FieldKind::Number {
-            min: f.min,
-            max: f.max,
+        "number" => match number_limits(f) {
+            Ok((min, max)) => FieldKind::Number { min, max },
+            Err((message, hint)) => {
+                err(message, Some(hint));
+                return Err(errors);
+            }
         },
         "select" | "radio" => {
             let options = f.options.clone().unwrap_or_default();
@@ -817,6 +852,37 @@ mod tests {
                         .to_string()
                 )
             ]
+        );
+    }
+
+    #[test]
+    fn number_fields_need_limits_in_range() {
+        let number = |limits: &str| {
+            OK.replace(
+                "  - id: b_navn\n",
+                &format!(
+                    "  - id: antal\n    type: number\n    label: Antal\n{limits}    messages:\n      format: Skriv et helt tal\n      too_small: For lille\n      too_large: For stort\n  - id: b_navn\n"
+                ),
+            )
+        };
+        assert!(p(&number("    min: 0\n    max: 100\n")).is_ok());
+        assert_eq!(
+            messages(&number("    min: 0\n")),
+            [(
+                29,
+                "the number field `antal` needs both `min` and `max`".to_string()
+            )]
+        );
+        assert_eq!(
+            messages(&number("    min: 5\n    max: 1\n")),
+            [(
+                29,
+                "`min` (5) is larger than `max` (1) in `antal`".to_string()
+            )]
+        );
+        assert_eq!(
+            messages(&number("    min: 0\n    max: 10000000000000000\n")),
+            [(29, "the limits of `antal` are too large".to_string())]
         );
     }
 }

@@ -124,24 +124,42 @@
     return localOk && domainOk ? null : "format";
   }
 
+  // The same rules, in the same order, as values.rs: each error kind is one rule, so that
+  // its message says what is wrong with what was typed.
   function phone(text) {
     var compact = text.replace(/[ \-.()\u00a0]/g, "");
-    var digits = compact;
-    if (compact.indexOf("+45") === 0) {
-      digits = compact.slice(3);
-    } else if (compact.indexOf("0045") === 0) {
-      digits = compact.slice(4);
+    var plus = compact.charAt(0) === "+";
+    var number = plus ? compact.slice(1) : compact;
+    if (!/^[0-9]*$/.test(number)) {
+      return "characters";
     }
-    return /^[2-9][0-9]{7}$/.test(digits) ? null : "format";
+    var national = number;
+    if (plus || number.indexOf("00") === 0) {
+      var code = plus ? number : number.slice(2);
+      if (code.indexOf("45") !== 0) {
+        return "not_danish";
+      }
+      national = code.slice(2);
+    }
+    if (national.length !== 8) {
+      return "format";
+    }
+    return /^[01]/.test(national) ? "not_danish" : null;
   }
 
   function cvr(text) {
     var digits = text.replace(/[ .\u00a0-]/g, "");
-    if (/^(DK|dk|Dk)/.test(digits)) {
+    if (/^dk/i.test(digits)) {
       digits = digits.slice(2);
     }
-    if (!/^[1-9][0-9]{7}$/.test(digits)) {
+    if (!/^[0-9]*$/.test(digits)) {
+      return "characters";
+    }
+    if (digits.length !== 8) {
       return "format";
+    }
+    if (digits.charAt(0) === "0") {
+      return "leading_zero";
     }
     var sum = 0;
     for (var i = 0; i < 8; i++) {
@@ -151,25 +169,32 @@
   }
 
   function postcode(text) {
-    if (!/^[0-9]{4}$/.test(text)) {
+    if (!/^[0-9]*$/.test(text)) {
+      return "characters";
+    }
+    if (text.length !== 4) {
       return "format";
     }
     return Number(text) < 800 ? "unknown" : null;
   }
 
+  // Thousands separators (. or space) only between groups of three: 2.5 is no whole number.
   function wholeNumber(text, min, max) {
-    var compact = text.replace(/[ .\u00a0]/g, "");
-    if (!/^-?[0-9]+$/.test(compact) || compact.length > 12) {
+    var negative = text.charAt(0) === "-";
+    var groups = (negative ? text.slice(1) : text).split(/[ .\u00a0]/);
+    var grouped = groups.length === 1 || /^[0-9]{1,3}$/.test(groups[0]);
+    for (var i = 1; grouped && i < groups.length; i++) {
+      grouped = groups[i].length === 3;
+    }
+    var digits = groups.join("");
+    if (!grouped || !/^[0-9]+$/.test(digits)) {
       return "format";
     }
-    var n = Number(compact);
-    if (min !== undefined && min !== null && n < min) {
+    var n = Number(digits) * (negative ? -1 : 1);
+    if (n < min) {
       return "too_small";
     }
-    if (max !== undefined && max !== null && n > max) {
-      return "too_large";
-    }
-    return null;
+    return n > max ? "too_large" : null;
   }
 
   function boundedText(text, min, max) {
