@@ -41,6 +41,11 @@ if [ ! -x "$infra_tools/checkov/bin/checkov" ]; then
   python3 -m venv "$infra_tools/checkov"
   "$infra_tools/checkov/bin/pip" install --quiet 'checkov==3.3.30'
 fi
+if [ ! -x "$infra_tools/lambda/bin/cargo-lambda" ]; then
+  say "installing cargo-lambda (the Lambda runtime emulator) into $infra_tools/lambda"
+  python3 -m venv "$infra_tools/lambda"
+  "$infra_tools/lambda/bin/pip" install --quiet 'cargo-lambda==1.9.2'
+fi
 if [ ! -x "$infra_tools/guard/bin/cfn-guard" ]; then
   say "installing cfn-guard into $infra_tools/guard (cargo install, a few minutes)"
   cargo install --quiet --locked cfn-guard --version 3.2.1 --root "$infra_tools/guard"
@@ -72,7 +77,9 @@ say "application forms in Chromium: same errors as the Rust validator, summary, 
 node site-gen/tests/browser/form-test.mjs --dir "$target_dir/site-2019-03-01" --today-dir "$target_dir/site-today"
 say "application forms end to end: site-gen serve + form handler + DynamoDB (moto) in Chromium"
 cargo build --quiet -p site-gen --features dynamodb && cargo build --quiet -p form-handler
-node site-gen/tests/browser/api-e2e.mjs --site-gen "$target_dir/debug/site-gen" --form-handler "$target_dir/debug/form-handler"
+node site-gen/tests/browser/api-e2e.mjs --stack serve --site-gen "$target_dir/debug/site-gen" --form-handler "$target_dir/debug/form-handler"
+say "application forms end to end as deployed: CloudFront-shaped server + form-handler in Lambda mode (cargo lambda watch) + moto, in Chromium"
+PATH="$infra_tools/lambda/bin:$PATH" node site-gen/tests/browser/api-e2e.mjs --stack lambda --site "$target_dir/site-today" --form-handler "$target_dir/debug/form-handler"
 
 say "the gate itself fails on a broken site"
 node site-gen/tests/browser/selftest.mjs

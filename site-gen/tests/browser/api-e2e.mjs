@@ -1,43 +1,60 @@
 #!/usr/bin/env node
-// The application forms end to end: `site-gen serve` (the site and the form handler under /api/
-// on one origin) storing in a real DynamoDB-compatible server (moto), driven in headless Chromium.
+// The application forms end to end, in headless Chromium, storing in a real DynamoDB-compatible
+// server (moto), on one of two stacks:
 //
-//   node api-e2e.mjs --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]
+//   node api-e2e.mjs --stack serve --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout S]
+//   node api-e2e.mjs --stack lambda --site DIR --form-handler PATH [--chromium PATH] [--timeout S]
 //
-// --site-gen must be built with `--features dynamodb` (else it stores in a local file and the
-// start check fails); --form-handler is `cargo build -p form-handler`. Needs `moto_server` on
-// PATH (`pip install 'moto[server]'`) and, for the Nu HTML checker, `java`. Steps:
-//   1. moto on a free port; a temp copy of content/ + templates/; `site-gen serve --date
-//      2019-03-01` on a free port with AWS_ENDPOINT_URL_DYNAMODB / APPLICATIONS_TABLE set: it
-//      must say it stores in DynamoDB table applications-e2e;
-//   2. JavaScript on, /minivejledningsforloeb/: an empty submit shows the error summary above
-//      the h1, focused, and posts nothing; a valid submit gets 201 from the handler and shows
-//      div.form-receipt with the reference; axe (WCAG 2.0/2.1 A+AA, 1280 and 375 px) on it;
-//   3. JavaScript off: a post with an invalid CVR gives the 422 page (summary above the h1,
-//      focused by autofocus, the entered values kept, the inline error); the fixed CVR gives a
-//      303 to the receipt page (h1, strong.reference, time); the receipt holds none of the
-//      applicant's data; a reload is a GET answering 200 and stores nothing. axe on the 422 and
-//      receipt pages runs on the bytes served to the JavaScript-off context, reopened at the
-//      same URL in a JavaScript-on context with scripts refused (axe cannot run with
-//      JavaScript off; see axeOnServedCopy);
-//   4. `form-handler export --form minivejledning --format json` against the same table lists
-//      exactly the two applications (each reference once; round 2019-03, form_version 2,
-//      kontakt_telefon +4522334455, cvr 10103940; idempotency key from the script's header
-//      for the JavaScript one, from the content for the plain one);
+// serve: `site-gen serve --date 2019-03-01` (the site and the form handler under /api/ on one
+//   origin; site-gen built with `--features dynamodb`), the mini-course form (its round is open
+//   on that day).
+// lambda: production's path. The site DIR (built for today) behind a CloudFront-shaped server
+//   (cloudfront.mjs: the template's behaviours, functions, origin headers, response headers and
+//   error pages), /api/* forwarded to the `form-handler` binary in Lambda mode under the
+//   runtime emulator `cargo lambda watch --only-lambda-apis` (its Function URL route), with the
+//   environment the template gives the Lambda (samconfig's test environment) and the table made
+//   from the template's definition; the one-year form (open every month). Needs `cargo lambda`
+//   (PyPI cargo-lambda) on PATH.
+// Both need `moto_server` on PATH (`pip install 'moto[server]'`) and, for the Nu HTML checker,
+// `java`. Steps:
+//   1. moto on a free port (ready when it answers ListTables); the stack on free ports;
+//   2. JavaScript on, the form's page: an empty submit shows the error summary above the h1,
+//      focused, and posts nothing; a valid submit gets 201 from the handler and shows
+//      div.form-receipt with the reference; axe (WCAG 2.x A+AA, 1280 and 375 px) on it;
+//   3. JavaScript off: a post with one invalid field (serve: a CVR failing modulus 11; lambda: a
+//      phone number starting with 1) gives the 422 page (summary above the h1, focused by
+//      autofocus, the entered values kept, the inline error with the message for that input);
+//      the fixed value gives a 303 to the receipt page (h1, strong.reference, time); the
+//      receipt holds none of the applicant's data; a reload is a GET answering 200 and stores
+//      nothing. axe on the 422 and receipt pages runs on the bytes served to the JavaScript-off
+//      context, reopened at the same URL in a JavaScript-on context with scripts refused (axe
+//      cannot run with JavaScript off; see axeOnServedCopy);
+//   4. `form-handler export --form FORM --format json` against the same table lists exactly the
+//      two applications (each reference once, the round the handler answered, the form's
+//      version, the typed values as stored: +45 phone numbers, numbers, ticks; idempotency key
+//      from the script's header for the JavaScript one, from the content for the plain one);
 //   5. the Nu HTML checker (errors only) on the 422 page and the receipt page as served, and on
 //      the DOM of the form page with the script's receipt (its <time datetime>);
 //   6. no uncaught script error, no request to another host, no local answer >= 400 other
-//      than the expected 422.
+//      than the expected 422;
+//   7. lambda only: a post straight to the Lambda's URL, around CloudFront (no origin secret),
+//      gets 403; every line the binary wrote is JSON, with an `application` line per request,
+//      and none holds anything the applicants typed.
 // Ends with one line `N passed, M failed`; exit 1 on any failure. Moto, the server, the browser
 // and the temp folders are always cleaned up; overall timeout 180 s (--timeout).
 
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { startCloudFront, stackShape } from './cloudfront.mjs';
 import {
   BROWSER_ARGS,
   DEFAULT_CHROMIUM,
   NAV_TIMEOUT_MS,
+  REPO,
   Results,
+  START_TIMEOUT_MS,
+  awsJson,
   axeViolations,
   checkTimeout,
   closeAll,
@@ -64,49 +81,116 @@ import {
 } from './lib.mjs';
 
 const STEP_TIMEOUT_MS = 10_000;
-const DATE = '2019-03-01';
 const TABLE = 'applications-e2e';
-const FORM = 'minivejledning';
-const PAGE = '/minivejledningsforloeb/';
-const ACTION = `/api/applications/${FORM}`;
 const REFERENCE = /^[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}-[2-9A-HJKMNP-Z]{3}$/;
-const CHALLENGE =
-  'Vi har svært ved at få øje på de stille børn i hverdagen og vil gerne blive bedre til at inddrage dem i leg og fællesskaber.';
 
-// Two applicants; both valid, told apart by every personal field.
-const APPLICANT_JS = {
-  institution: 'Børnehuset Mælkebøtten',
-  adresse: 'Vesterbrogade 12',
-  by: 'København V',
-  kontakt_navn: 'Anne Kirstine Hansen',
-  kontakt_stilling: 'Dagtilbudsleder',
-  kontakt_email: 'anne.hansen@maelkeboetten.dk',
+// What each stack fills in. `values`: field id -> what a person types or picks (a radio's
+// value, a select's value, 'on' for a tick); `applicants` add the personal fields of two
+// applicants told apart by each of them; `invalid`: the field made wrong in the JavaScript-off
+// post, what is typed, the error code it must get and the fixed value; `stored`: field id ->
+// the value the export must show for both applicants (their own fields are compared as typed).
+const SCENARIOS = {
+  serve: {
+    date: '2019-03-01',
+    form: 'minivejledning',
+    page: '/minivejledningsforloeb/',
+    version: 2,
+    values: {
+      ansoegertype: 'selvejende',
+      cvr: '10103940',
+      kommune: '101',
+      postnummer: '1550',
+      kontakt_telefon: '22 33 44 55',
+      udfordring:
+        'Vi har svært ved at få øje på de stille børn i hverdagen og vil gerne blive bedre til at inddrage dem i leg og fællesskaber.',
+      ledelsesopbakning: 'on',
+      bestyrelsesopbakning: 'on',
+      privatliv: 'on',
+    },
+    applicants: {
+      js: {
+        institution: 'Børnehuset Mælkebøtten',
+        adresse: 'Vesterbrogade 12',
+        by: 'København V',
+        kontakt_navn: 'Anne Kirstine Hansen',
+        kontakt_stilling: 'Dagtilbudsleder',
+        kontakt_email: 'anne.hansen@maelkeboetten.dk',
+      },
+      plain: {
+        institution: 'Den selvejende børnehave Solsikken',
+        adresse: 'Frederiksberg Allé 40',
+        by: 'København V',
+        kontakt_navn: 'Bent Ørum Mikkelsen',
+        kontakt_stilling: 'Pædagogisk leder',
+        kontakt_email: 'bent.orum@solsikken.dk',
+      },
+    },
+    invalid: { field: 'cvr', typed: '12345678', code: 'checksum' },
+    stored: { kontakt_telefon: '+4522334455', cvr: '10103940', kommune: '101', ansoegertype: 'selvejende', postnummer: '1550', privatliv: true },
+  },
+  lambda: {
+    date: null,
+    form: 'etaarigt-forloeb',
+    page: '/etaarige-forloeb/',
+    version: 1,
+    values: {
+      kommune: '751',
+      kontakt_telefon: '22 33 44 55',
+      antal_dagtilbud: '12',
+      antal_boern: '1.200',
+      andel_dagpleje: '25',
+      udfordringer_strategi:
+        'Vi vil styrke arbejdet med børn i udsatte positioner i alle vores dagtilbud og bruge forløbet til en fælles strategi for læringsmiljøerne.',
+      ledelsesopbakning: 'on',
+      privatliv: 'on',
+    },
+    applicants: {
+      js: {
+        forvaltning: 'Børn og Unge, Aarhus Kommune',
+        kontakt_navn: 'Karen Østergaard Lund',
+        kontakt_stilling: 'Pædagogisk konsulent',
+        kontakt_email: 'karen.lund@aarhus.example.dk',
+        dagtilbud_navne: 'Børnehuset Kastanjen\nVuggestuen Mariehønen',
+      },
+      plain: {
+        forvaltning: 'Børne- og Ungeforvaltningen Aarhus',
+        kontakt_navn: 'Jens Peter Ågård',
+        kontakt_stilling: 'Dagtilbudschef',
+        kontakt_email: 'jens.agaard@aarhus.example.dk',
+        dagtilbud_navne: 'Dagplejen Vest\nBørnehaven Skovbrynet',
+      },
+    },
+    invalid: { field: 'kontakt_telefon', typed: '12 34 56 78', code: 'not_danish' },
+    stored: { kontakt_telefon: '+4522334455', kommune: '751', antal_dagtilbud: 12, antal_boern: 1200, andel_dagpleje: 25, privatliv: true },
+  },
 };
-const APPLICANT_PLAIN = {
-  institution: 'Den selvejende børnehave Solsikken',
-  adresse: 'Frederiksberg Allé 40',
-  by: 'København V',
-  kontakt_navn: 'Bent Ørum Mikkelsen',
-  kontakt_stilling: 'Pædagogisk leder',
-  kontakt_email: 'bent.orum@solsikken.dk',
-};
-const COMMON = { cvr: '10103940', kommune: '101', postnummer: '1550', kontakt_telefon: '22 33 44 55', udfordring: CHALLENGE };
+
+let S = SCENARIOS.serve;
+const action = () => `/api/applications/${S.form}`;
 
 const usage = makeUsage(
   'api-e2e',
-  'usage: node api-e2e.mjs --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
+  [
+    'usage: node api-e2e.mjs --stack serve --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
+    '       node api-e2e.mjs --stack lambda --site DIR --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
+  ].join('\n'),
 );
 
 function parseArgs(argv) {
-  const opts = { siteGen: null, formHandler: null, chromium: DEFAULT_CHROMIUM, timeoutS: 180 };
+  const opts = { stack: 'serve', siteGen: null, site: null, formHandler: null, chromium: DEFAULT_CHROMIUM, timeoutS: 240 };
   readArgs(argv, opts, {
+    '--stack': ['stack'],
     '--site-gen': ['siteGen', path.resolve],
+    '--site': ['site', path.resolve],
     '--form-handler': ['formHandler', path.resolve],
     ...BROWSER_ARGS,
   }, usage);
-  if (!opts.siteGen) usage('--site-gen is required (cargo build -p site-gen --features dynamodb)');
+  if (!Object.hasOwn(SCENARIOS, opts.stack)) usage(`--stack must be serve or lambda, not ${show(opts.stack)}`);
   if (!opts.formHandler) usage('--form-handler is required (cargo build -p form-handler)');
-  for (const bin of [opts.siteGen, opts.formHandler]) if (!fs.existsSync(bin)) usage(`no binary at ${bin}`);
+  if (opts.stack === 'serve' && !opts.siteGen) usage('--site-gen is required with --stack serve (cargo build -p site-gen --features dynamodb)');
+  if (opts.stack === 'lambda' && !opts.site) usage('--site is required with --stack lambda (a site built by site-gen for today)');
+  if (opts.stack === 'lambda' && !fs.existsSync(path.join(opts.site, 'index.html'))) usage(`no built site at ${opts.site}`);
+  for (const bin of [opts.siteGen, opts.formHandler].filter(Boolean)) if (!fs.existsSync(bin)) usage(`no binary at ${bin}`);
   checkTimeout(opts, usage);
   return opts;
 }
@@ -130,21 +214,33 @@ const state = {
   server: null,
   serverLog: '',
   motoLog: '',
+  // lambda: the emulator, the function's process and what it wrote, the CloudFront server.
+  emulator: null,
+  emulatorLog: '',
+  lambda: null,
+  lambdaLog: '',
+  cloudfront: null,
   browser: null,
   children: new Set(),
   cleaned: false,
 };
 
-function awsEnv(motoPort) {
+// The AWS region everything here runs in (moto keeps regions apart).
+const REGION = 'eu-north-1';
+
+// What the AWS SDK needs to reach moto.
+function motoEnv(motoPort) {
   return {
-    ...process.env,
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${motoPort}`,
-    APPLICATIONS_TABLE: TABLE,
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'eu-central-1',
+    AWS_REGION: REGION,
     AWS_EC2_METADATA_DISABLED: 'true',
   };
+}
+
+function awsEnv(motoPort) {
+  return { ...process.env, ...motoEnv(motoPort), APPLICATIONS_TABLE: TABLE };
 }
 
 async function cleanup() {
@@ -153,6 +249,9 @@ async function cleanup() {
   await closeBrowser(state);
   await closeAll({ children: state.children });
   await stopChild(state.server, 'SIGINT');
+  await stopChild(state.lambda, 'SIGTERM');
+  await stopChild(state.emulator, 'SIGTERM', { group: true });
+  if (state.cloudfront) await closeAll({ servers: [state.cloudfront] });
   // moto leads its own process group (its launcher may start the Python process as a child).
   await stopChild(state.moto, 'SIGTERM', { group: true });
   for (const dir of state.tmp) removeDir(dir);
@@ -180,7 +279,7 @@ async function startSiteGen(bin, motoPort) {
   const { child, ready } = spawnServe(bin, {
     root,
     port,
-    date: DATE,
+    date: S.date,
     env: awsEnv(motoPort),
     onLog: (d) => (state.serverLog += d),
     who: 'site-gen serve',
@@ -195,6 +294,66 @@ async function startSiteGen(bin, motoPort) {
     problems.push(`stores in ${show(collapse(storeLine))}, want DynamoDB table ${TABLE} (is site-gen built with --features dynamodb?)`);
   }
   return { origin: `http://127.0.0.1:${port}`, problems };
+}
+
+// The table as the template defines it: keys, index, stream and TTL (not its encryption with
+// the stack's KMS key, which moto has no part in here).
+async function createTableFromTemplate(endpoint, table) {
+  const call = (target, body) => awsJson(endpoint, `DynamoDB_20120810.${target}`, body, { region: REGION });
+  const definition = { TableName: TABLE, BillingMode: table.BillingMode, AttributeDefinitions: table.AttributeDefinitions, KeySchema: table.KeySchema };
+  if (table.GlobalSecondaryIndexes) definition.GlobalSecondaryIndexes = table.GlobalSecondaryIndexes;
+  if (table.StreamSpecification) definition.StreamSpecification = { StreamEnabled: true, ...table.StreamSpecification };
+  await call('CreateTable', definition);
+  if (table.TimeToLiveSpecification) await call('UpdateTimeToLive', { TableName: TABLE, TimeToLiveSpecification: table.TimeToLiveSpecification });
+}
+
+// `cargo lambda watch --only-lambda-apis` on a free port (in the workspace: it reads its
+// metadata); resolves {port, env: the AWS_LAMBDA_* variables it prints for the function}.
+// Without `--timeout`: cargo-lambda 1.9 applies it to the function's wait for its next event
+// too, and answers that wait after the timeout with no request id, which lambda_runtime
+// takes for a broken runtime API (it panics). Real Lambda lets the function wait.
+async function startEmulator() {
+  const port = await freePort();
+  const child = spawn('cargo', ['lambda', 'watch', '--only-lambda-apis', '-A', '127.0.0.1', '-P', String(port)], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  state.emulator = child;
+  const onData = (d) => (state.emulatorLog += d);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  let failed = null;
+  child.once('error', (err) => (failed = `could not start cargo lambda (is cargo-lambda on PATH? pip install cargo-lambda): ${err.message}`));
+  child.once('exit', (code, sig) => (failed ??= `cargo lambda watch exited (${sig || code}) before it was ready`));
+  const ready = await pollUntil(() => failed || /starting Runtime server/.test(state.emulatorLog), START_TIMEOUT_MS * 4, 100);
+  if (ready !== true) throw new Error(`${failed || 'cargo lambda watch did not start its runtime server'}\n${tail(state.emulatorLog)}`);
+  // eslint-disable-next-line no-control-regex
+  const plain = state.emulatorLog.replace(/\x1b\[[0-9;]*m/g, '');
+  const env = Object.fromEntries([...plain.matchAll(/\b(AWS_LAMBDA_[A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+  for (const name of ['AWS_LAMBDA_RUNTIME_API', 'AWS_LAMBDA_FUNCTION_NAME']) {
+    if (!env[name]) throw new Error(`cargo lambda watch printed no ${name}\n${tail(plain)}`);
+  }
+  return { port, env };
+}
+
+// The production stack, shaped here (see the header): resolves {origin, apiUrl, shape}.
+async function startLambdaStack(opts, motoPort) {
+  const shape = stackShape({ tableName: TABLE });
+  await createTableFromTemplate(`http://127.0.0.1:${motoPort}`, shape.table);
+  const emulator = await startEmulator();
+  // The Lambda's environment is the template's, the emulator's and the SDK's standard
+  // variables (moto instead of AWS); nothing else of this machine's.
+  const env = { ...shape.env, ...emulator.env, ...shape.functionEnv, ...motoEnv(motoPort) };
+  const child = spawn(opts.formHandler, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  state.lambda = child;
+  child.stdout.on('data', (d) => (state.lambdaLog += d));
+  child.stderr.on('data', (d) => (state.lambdaLog += d));
+  child.once('exit', (code, sig) => (state.lambdaLog += `\n[the function exited (${sig || code})]\n`));
+  const apiUrl = `http://127.0.0.1:${emulator.port}/lambda-url/${emulator.env.AWS_LAMBDA_FUNCTION_NAME}`;
+  const { server, baseUrl } = await startCloudFront({ shape, siteDir: opts.site, apiUrl });
+  state.cloudfront = server;
+  return { origin: baseUrl, apiUrl, shape };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,18 +413,33 @@ async function axeOnServedCopy(origin, url, status, html) {
   }
 }
 
-const fid = (field) => `#f-${FORM}-${field}`;
+const fid = (field) => `#f-${S.form}-${field}`;
 
-// Fills the form as a person would: "Selvejende dagtilbud", the texts, København, the ticks.
+// Fills the form as a person would: picks the radio button and the select option, types the
+// texts, ticks the boxes (`S.values`, the applicant's own fields, then `overrides`).
 async function fillValid(page, applicant, overrides = {}) {
-  const v = { ...COMMON, ...applicant, ...overrides };
-  await page.getByLabel('Selvejende dagtilbud', { exact: true }).check();
-  for (const f of ['institution', 'cvr', 'adresse', 'postnummer', 'by', 'kontakt_navn', 'kontakt_stilling', 'kontakt_email', 'kontakt_telefon', 'udfordring']) {
-    await page.locator(fid(f)).fill(v[f]);
+  const v = { ...S.values, ...applicant, ...overrides };
+  for (const [field, value] of Object.entries(v)) {
+    const radio = page.locator(`input[type=radio][name="${field}"]`);
+    if ((await radio.count()) > 0) {
+      await radio.and(page.locator(`[value="${value}"]`)).check();
+      continue;
+    }
+    const control = page.locator(fid(field));
+    const kind = await control.evaluate((el) => (el.tagName === 'SELECT' ? 'select' : el.type));
+    if (kind === 'select') await control.selectOption(value);
+    else if (kind === 'checkbox') await control.check();
+    else await control.fill(value);
   }
-  await page.locator(fid('kommune')).selectOption(v.kommune);
-  for (const f of ['ledelsesopbakning', 'bestyrelsesopbakning', 'privatliv']) await page.locator(fid(f)).check();
   return v;
+}
+
+// The message of `code` on `field` of `form`, from the table the validator is pinned to.
+function message(form, field, code) {
+  const table = fs.readFileSync(path.join(REPO, 'form-handler', 'tests', 'messages.txt'), 'utf8');
+  const line = table.split('\n').find((l) => l.startsWith(`${form}\t${field}\t${code}\t`));
+  if (!line) throw new Error(`form-handler/tests/messages.txt has no ${code} message for ${form}.${field}`);
+  return line.split('\t')[3];
 }
 
 // The value of every control of the form (for "the entered values are kept").
@@ -299,11 +473,11 @@ const submit = (page) => page.locator('form.application-form button[type=submit]
 // The steps
 
 async function withJavaScript(origin, saveDir) {
-  const out = { reference: null, file: null };
+  const out = { reference: null, file: null, round: null };
   const { context, page, errors, posts } = await openContext(origin);
   try {
-    const resp = await page.goto(origin + PAGE, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
-    if (!resp || resp.status() !== 200) throw new Error(`${PAGE}: HTTP ${resp ? resp.status() : 'no response'}`);
+    const resp = await page.goto(origin + S.page, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!resp || resp.status() !== 200) throw new Error(`${S.page}: HTTP ${resp ? resp.status() : 'no response'}`);
 
     await check('JavaScript on: an empty submit shows the error summary above the h1, focused, and posts nothing', async () => {
       const problems = [];
@@ -322,9 +496,10 @@ async function withJavaScript(origin, saveDir) {
 
     await check('JavaScript on: a valid submit is stored (201) and div.form-receipt shows the reference', async () => {
       const problems = [];
-      await fillValid(page, APPLICANT_JS);
+      await fillValid(page, S.applicants.js);
       const t0 = performance.now();
-      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === ACTION, { timeout: STEP_TIMEOUT_MS });
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action(), { timeout: STEP_TIMEOUT_MS });
+      answer.catch(() => {}); // when a step before `await answer` throws
       await submit(page);
       const r = await answer;
       const body = await r.json().catch(() => null);
@@ -346,7 +521,8 @@ async function withJavaScript(origin, saveDir) {
       if (st.count !== 1) problems.push(`${st.count} receipts`);
       if (!REFERENCE.test(st.reference ?? '')) problems.push(`reference ${show(st.reference)} does not match ${REFERENCE}`);
       if (body && body.reference !== st.reference) problems.push(`shown ${show(st.reference)}, the handler said ${show(body.reference)}`);
-      if (body && body.round !== '2019-03') problems.push(`round ${show(body.round)}, want "2019-03"`);
+      if (body && !/^\d{4}-\d{2}$/.test(body.round ?? '')) problems.push(`round ${show(body.round)}, not YYYY-MM`);
+      out.round = body?.round ?? null;
       if (!st.focused) problems.push('the receipt\'s heading is not focused');
       if (!st.title.startsWith('Ansøgningen er modtaget: ')) problems.push(`title ${show(st.title)}`);
       if (st.forms !== 0 || st.summaries !== 0) problems.push(`${st.forms} forms and ${st.summaries} error summaries left`);
@@ -372,19 +548,22 @@ async function withJavaScript(origin, saveDir) {
 
 async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
   const out = { reference: null, files: [] };
-  const isInvalidPost = (r) => r.status() === 422 && r.request().method() === 'POST' && new URL(r.url()).pathname === ACTION;
+  const isInvalidPost = (r) => r.status() === 422 && r.request().method() === 'POST' && new URL(r.url()).pathname === action();
   const { context, page, errors, posts } = await openContext(origin, { js: false, allowed: isInvalidPost });
+  const wrong = S.invalid;
+  const wrongMessage = message(S.form, wrong.field, wrong.code);
   try {
-    const resp = await page.goto(origin + PAGE, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
-    if (!resp || resp.status() !== 200) throw new Error(`${PAGE}: HTTP ${resp ? resp.status() : 'no response'}`);
+    const resp = await page.goto(origin + S.page, { waitUntil: 'load', timeout: NAV_TIMEOUT_MS });
+    if (!resp || resp.status() !== 200) throw new Error(`${S.page}: HTTP ${resp ? resp.status() : 'no response'}`);
 
     let entered = null;
     let invalid = null;
-    await check('JavaScript off: an invalid CVR gives the 422 page: summary above the h1 focused (autofocus), values kept', async () => {
+    await check(`JavaScript off: ${wrong.field} ${show(wrong.typed)} gives the 422 page: summary above the h1 focused (autofocus), values kept, the ${wrong.code} message`, async () => {
       const problems = [];
-      await fillValid(page, APPLICANT_PLAIN, { cvr: '12345678' });
+      await fillValid(page, S.applicants.plain, { [wrong.field]: wrong.typed });
       entered = await formValues(page);
-      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === ACTION, { timeout: STEP_TIMEOUT_MS });
+      const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === action(), { timeout: STEP_TIMEOUT_MS });
+      answer.catch(() => {}); // when a step before `await answer` throws
       await submit(page);
       const r = await answer;
       await page.waitForLoadState('load');
@@ -402,7 +581,7 @@ async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
       else {
         if (!s.beforeH1) problems.push('the summary is not above the h1');
         if (!s.focused) problems.push(`the focus is on ${show(s.active)}, not on the summary`);
-        if (show(s.links) !== show([fid('cvr')])) problems.push(`summary links ${show(s.links)}, want only the CVR`);
+        if (show(s.links) !== show([fid(wrong.field)])) problems.push(`summary links ${show(s.links)}, want only ${wrong.field}`);
       }
       if (!/<div class="form-error-summary"[^>]*\bautofocus\b/.test(html)) problems.push('the summary has no autofocus attribute');
       const kept = await formValues(page);
@@ -415,10 +594,11 @@ async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
           describedby: input?.getAttribute('aria-describedby') ?? '',
           message: msg ? msg.textContent.replace(/\s+/g, ' ').trim() : null,
         };
-      }, fid('cvr'));
-      if (inline.invalid !== 'true' || !inline.describedby.split(' ').includes(`f-${FORM}-cvr-error`) || !inline.message?.startsWith('Fejl:')) {
-        problems.push(`inline CVR error ${show(inline)}`);
+      }, fid(wrong.field));
+      if (inline.invalid !== 'true' || !inline.describedby.split(' ').includes(`f-${S.form}-${wrong.field}-error`) || !inline.message?.startsWith('Fejl:')) {
+        problems.push(`inline ${wrong.field} error ${show(inline)}`);
       }
+      if (!inline.message?.endsWith(wrongMessage)) problems.push(`inline message ${show(inline.message)}, want the ${wrong.code} message ${show(wrongMessage)}`);
       if (!(await page.title()).startsWith('Fejl: ')) problems.push(`title ${show(await page.title())}`);
       return { problems, info: `saved ${path.basename(file)}` };
     });
@@ -430,18 +610,19 @@ async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
 
     let receiptUrl = null;
     let receiptHtml = '';
-    await check('JavaScript off: the fixed CVR gives a 303 to the receipt page with the reference', async () => {
+    await check(`JavaScript off: the fixed ${wrong.field} gives a 303 to the receipt page with the reference`, async () => {
       const problems = [];
-      await page.locator(fid('cvr')).fill(COMMON.cvr);
+      await page.locator(fid(wrong.field)).fill(S.values[wrong.field]);
       const t0 = performance.now();
-      const answer = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes(`${ACTION}/kvittering/`), { timeout: STEP_TIMEOUT_MS });
+      const answer = page.waitForResponse((r) => r.request().method() === 'GET' && r.url().includes(`${action()}/kvittering/`), { timeout: STEP_TIMEOUT_MS });
+      answer.catch(() => {}); // when a step before `await answer` throws
       await submit(page);
       const r = await answer;
       await page.waitForLoadState('load');
       const ms = Math.round(performance.now() - t0);
       const from = r.request().redirectedFrom();
       const post = from ? await from.response() : null;
-      if (!from || from.method() !== 'POST' || new URL(from.url()).pathname !== ACTION) problems.push(`the receipt was not reached by a redirect from the POST (${show(from && from.url())})`);
+      if (!from || from.method() !== 'POST' || new URL(from.url()).pathname !== action()) problems.push(`the receipt was not reached by a redirect from the POST (${show(from && from.url())})`);
       else if (!post || post.status() !== 303) problems.push(`the POST answered ${post ? post.status() : 'nothing'}, want 303`);
       if (r.status() !== 200) problems.push(`the receipt page answered ${r.status()}`);
       receiptUrl = r.url();
@@ -471,17 +652,7 @@ async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
     await check('JavaScript off: the receipt page holds none of the applicant\'s data', async () => {
       const problems = [];
       const text = `${receiptHtml}\n${await page.content()}`;
-      const personal = {
-        name: APPLICANT_PLAIN.kontakt_navn,
-        email: APPLICANT_PLAIN.kontakt_email,
-        phone: COMMON.kontakt_telefon,
-        'stored phone': '+4522334455',
-        'phone digits': '22334455',
-        institution: APPLICANT_PLAIN.institution,
-        address: APPLICANT_PLAIN.adresse,
-        challenge: CHALLENGE.slice(0, 40),
-      };
-      for (const [what, value] of Object.entries(personal)) if (text.includes(value)) problems.push(`contains the ${what} ${show(value)}`);
+      for (const value of personalData(S.applicants.plain)) if (text.includes(value)) problems.push(`contains ${show(value)}`);
       if (!receiptHtml) problems.push('no receipt HTML saved');
       return problems;
     });
@@ -511,8 +682,18 @@ async function withoutJavaScript(origin, saveDir, formHandler, motoPort) {
   return out;
 }
 
+// What an applicant typed about themselves and their work, as it could appear anywhere: each
+// personal field (and each of its lines), the phone number as typed and as stored, and the
+// free texts (their first 40 characters).
+function personalData(applicant) {
+  const out = new Set(['+4522334455', '22334455', S.values.kontakt_telefon]);
+  for (const value of Object.values(applicant)) for (const line of [value, ...value.split('\n')]) out.add(line);
+  for (const value of Object.values(S.values)) if (value.length > 40) out.add(value.slice(0, 40));
+  return [...out].filter((v) => v.length >= 6);
+}
+
 async function exportApplications(formHandler, motoPort) {
-  const r = await run(formHandler, ['export', '--form', FORM, '--format', 'json'], { env: awsEnv(motoPort) });
+  const r = await run(formHandler, ['export', '--form', S.form, '--format', 'json'], { env: awsEnv(motoPort) });
   if (r.code !== 0) throw new Error(`form-handler export exited with ${r.code}: ${collapse(r.stderr).slice(0, 400)}`);
   const apps = JSON.parse(r.stdout);
   if (!Array.isArray(apps)) throw new Error(`form-handler export printed ${collapse(r.stdout).slice(0, 200)}, not a JSON array`);
@@ -524,9 +705,11 @@ async function checkTable(formHandler, motoPort, refs) {
     const problems = [];
     const apps = await exportApplications(formHandler, motoPort);
     if (apps.length !== 2) problems.push(`${apps.length} applications, want 2: ${show(apps.map((a) => a.reference))}`);
+    // serve: the day is fixed; lambda: today's round, as the handler answered the script.
+    const round = S.date ? S.date.slice(0, 7) : refs.round;
     for (const [how, ref, keyPrefix, applicant] of [
-      ['JavaScript', refs.js, 'client:', APPLICANT_JS],
-      ['plain HTML', refs.plain, 'content:', APPLICANT_PLAIN],
+      ['JavaScript', refs.js, 'client:', S.applicants.js],
+      ['plain HTML', refs.plain, 'content:', S.applicants.plain],
     ]) {
       if (!ref) {
         problems.push(`no ${how} reference to look for`);
@@ -540,16 +723,13 @@ async function checkTable(formHandler, motoPort, refs) {
       const a = mine[0];
       const f = a.fields || {};
       const want = {
-        form_id: [a.form_id, FORM],
-        round: [a.round, '2019-03'],
-        form_version: [a.form_version, 2],
-        'fields.kontakt_telefon': [f.kontakt_telefon, '+4522334455'],
-        'fields.cvr': [f.cvr, '10103940'],
-        'fields.kommune': [f.kommune, '101'],
-        'fields.kontakt_navn': [f.kontakt_navn, applicant.kontakt_navn],
-        'fields.ansoegertype': [f.ansoegertype, 'selvejende'],
-        'fields.privatliv': [f.privatliv, true],
+        form_id: [a.form_id, S.form],
+        round: [a.round, round],
+        form_version: [a.form_version, S.version],
       };
+      for (const [field, value] of Object.entries(S.stored)) want[`fields.${field}`] = [f[field], value];
+      const lines = (text) => (typeof text === 'string' ? text.replace(/\r\n/g, '\n') : text);
+      for (const [field, value] of Object.entries(applicant)) want[`fields.${field}`] = [lines(f[field]), value];
       for (const [k, [have, wanted]] of Object.entries(want)) if (have !== wanted) problems.push(`${how} ${ref}: ${k} = ${show(have)}, want ${show(wanted)}`);
       if (!String(a.idempotency_key ?? '').startsWith(keyPrefix)) problems.push(`${how} ${ref}: idempotency_key ${show(a.idempotency_key)}, want ${keyPrefix}…`);
       for (const k of ['received_at', 'privacy_notice_version', 'expires_at']) if (!a[k]) problems.push(`${how} ${ref}: no ${k}`);
@@ -584,12 +764,21 @@ async function main(opts) {
   if (!motoOk) return;
 
   let origin = null;
-  const serverOk = await check(`site-gen serve --date ${DATE} starts with DynamoDB table ${TABLE}`, async () => {
-    const s = await startSiteGen(opts.siteGen, motoPort);
-    origin = s.origin;
-    if (s.problems.length) console.log(tail(state.serverLog, 15, '  server: '));
-    return { problems: s.problems, info: origin };
-  });
+  let apiUrl = null;
+  const serverOk =
+    opts.stack === 'serve'
+      ? await check(`site-gen serve --date ${S.date} starts with DynamoDB table ${TABLE}`, async () => {
+          const s = await startSiteGen(opts.siteGen, motoPort);
+          origin = s.origin;
+          if (s.problems.length) console.log(tail(state.serverLog, 15, '  server: '));
+          return { problems: s.problems, info: origin };
+        })
+      : await check('the stack starts: the table as the template defines it, cargo lambda watch, form-handler in Lambda mode, the CloudFront-shaped server', async () => {
+          const s = await startLambdaStack(opts, motoPort);
+          origin = s.origin;
+          apiUrl = s.apiUrl;
+          return { problems: [], info: `${origin}, API origin ${apiUrl}` };
+        });
   if (!serverOk) return;
 
   state.browser = await launchChromium(opts.chromium);
@@ -600,21 +789,68 @@ async function main(opts) {
   const js = await withJavaScript(origin, saveDir);
   const plain = await withoutJavaScript(origin, saveDir, opts.formHandler, motoPort);
   if (js.reference && js.reference === plain.reference) record('the two applications have different references', [`both ${js.reference}`]);
-  await checkTable(opts.formHandler, motoPort, { js: js.reference, plain: plain.reference });
+  if (opts.stack === 'lambda') await aroundCloudFront(apiUrl);
+  await checkTable(opts.formHandler, motoPort, { js: js.reference, plain: plain.reference, round: js.round });
   await checkVnu('Nu HTML checker: no error on the 422 page and the receipt page as served', plain.files, ['invalid-422.html', 'receipt.html']);
   await checkVnu('Nu HTML checker: no error in the DOM of the form page with the script\'s receipt', js.file ? [js.file] : [], ['receipt-script-dom.html']);
 
-  if (results.failed) console.log(tail(state.serverLog, 30, '  server: '));
+  if (opts.stack === 'lambda') await checkLambdaLog();
+
+  if (results.failed) printServerLog(30);
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
+// A valid post straight to the Lambda's own address, as anyone but CloudFront would send it:
+// no origin secret, so 403 and nothing stored (checkTable counts the applications after it).
+async function aroundCloudFront(apiUrl) {
+  await check('lambda: a post straight to the Lambda, around CloudFront (no origin secret), gets 403', async () => {
+    const body = new URLSearchParams({ ...S.values, ...S.applicants.js, kontakt_navn: 'Around CloudFront' });
+    const r = await fetch(`${apiUrl}${action()}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      redirect: 'manual',
+    });
+    await r.arrayBuffer();
+    return r.status === 403 ? [] : [`answered ${r.status}, want 403`];
+  });
+}
+
+// What the function wrote while it served the test: JSON lines only, an `application` line for
+// each post that reached it (the script's, the invalid plain one, the fixed plain one), and
+// nothing any applicant typed.
+async function checkLambdaLog() {
+  await check('lambda: every line the function logged is JSON, one per post, none with what the applicants typed', async () => {
+    const problems = [];
+    const lines = state.lambdaLog.split('\n').filter((l) => l.trim());
+    const outcomes = [];
+    for (const line of lines) {
+      let entry;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        problems.push(`not JSON: ${line.slice(0, 200)}`);
+        continue;
+      }
+      if (entry.fields?.message === 'application') outcomes.push(entry.fields.outcome);
+    }
+    if (show(outcomes) !== show(['stored', 'invalid', 'stored'])) problems.push(`application lines with outcomes ${show(outcomes)}, want ["stored","invalid","stored"]`);
+    const typed = [...personalData(S.applicants.js), ...personalData(S.applicants.plain), 'Around CloudFront', S.invalid.typed];
+    for (const value of typed) if (state.lambdaLog.includes(value)) problems.push(`the log holds ${show(value)}`);
+    return { problems, info: `${lines.length} lines` };
+  });
+}
+
 const opts = parseArgs(process.argv.slice(2));
-const printServerLog = () => {
-  if (state.serverLog) console.log(tail(state.serverLog, 15, '  server: '));
+S = SCENARIOS[opts.stack];
+const printServerLog = (lines = 15) => {
+  if (state.serverLog) console.log(tail(state.serverLog, lines, '  server: '));
+  if (state.emulatorLog) console.log(tail(state.emulatorLog, lines, '  cargo lambda: '));
+  if (state.lambdaLog) console.log(tail(state.lambdaLog, lines, '  function: '));
 };
 
 await runTest({
-  name: 'api-e2e',
+  name: `api-e2e (${opts.stack})`,
   timeoutMs: opts.timeoutS * 1000,
   timeoutText: `${opts.timeoutS} s`,
   main: () => main(opts),

@@ -362,13 +362,13 @@ export const MOTO_READY_MS = 120_000;
 
 // A signed-looking AWS JSON call to moto (it does not check signatures; the credential scope
 // names the region). Resolves the parsed answer, or throws with the status and text.
-export async function awsJson(endpoint, target, body, { service = 'dynamodb', timeoutMs = MOTO_READY_MS } = {}) {
+export async function awsJson(endpoint, target, body, { service = 'dynamodb', region = 'eu-north-1', timeoutMs = MOTO_READY_MS } = {}) {
   const r = await fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.0',
       'x-amz-target': target,
-      authorization: `AWS4-HMAC-SHA256 Credential=test/20190301/eu-central-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=test/20190301/${region}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
