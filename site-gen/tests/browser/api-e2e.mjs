@@ -375,7 +375,7 @@ async function openContext(origin, { js = true, allowed = () => false } = {}) {
   return { context, page, errors, posts };
 }
 
-// axe (WCAG 2.0/2.1 A+AA, 1280 and 375 px) runs: each within 60 s.
+// axe (WCAG 2.2 A+AA, 1280 and 375 px) runs: each within 60 s.
 const AXE_RUN = { timeoutMs: 60_000 };
 
 // axe on a page the JavaScript-off context received (`url`, `status`, `html` as served). axe

@@ -20,7 +20,7 @@
 //      201 gives the receipt, 422 the returned errors, 503 its message, a network failure the
 //      default message;
 //   4. without JavaScript: a plain form (method post, action), every control labelled;
-//   5. axe (WCAG 2.0/2.1 A+AA) with no violations in the error and send-error states;
+//   5. axe (WCAG 2.2 A+AA) with no violations in the error and send-error states;
 //   6. the site for today: the closed mini-course form, the open one-year form; form.js only
 //      on pages with a form.
 // Ends with one line `N passed, M failed`; exit 1 on any failure.

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Proves the gate can pass and fail: runs gate.mjs as a child process on fixtures/good (must pass)
-// and fixtures/bad (must fail, naming the vnu error, the axe violation, the foreign script,
+// and fixtures/bad (must fail, naming the vnu error, the axe violations (WCAG 2.2's target size
+// among them), the foreign script,
 // the inline style that the production CSP blocks and the word that does not reflow),
 // checks the static server directly, and checks that --timeout stops a run cleanly.
 // Ends with one line `N passed, M failed`; exit 1 on any mismatch.
@@ -89,11 +90,15 @@ test('bad site fails with vnu error, axe violation and foreign request named (vi
   expect(problems, /index\.html:\d+:\d+: An .img. element must have an .alt. attribute/.test(r.out), 'want the vnu img/alt error');
   expect(problems, /axe image-alt \(critical\)/.test(r.out), 'want the axe violation image-alt');
   expect(problems, /axe html-has-lang/.test(r.out), 'want the axe violation html-has-lang');
+  // WCAG 2.2's 2.5.8: the unstyled fold headings, one line of text each, stacked with no space.
+  expect(problems, /axe target-size \(serious\): [^|]*#a > summary/.test(r.out), 'want the axe violation target-size (WCAG 2.2) on the small fold headings');
+  expect(problems, /touch target under 44 px at 375 px: summary "Fold uden knap" is \d+ px tall/.test(r.out), 'want the fold heading under 44 px named');
   // The production CSP (sent by the test server) blocks the foreign script before it is
   // requested; either report names it.
   expect(problems, /(request to another host: |blocked by the production CSP: .*)https:\/\/example\.com\/x\.js/.test(r.out), 'want the foreign script named');
   expect(problems, /blocked by the production CSP: .*inline style/.test(r.out), 'want the inline style blocked by the CSP');
   expect(problems, /html lang=null, want "da"/.test(r.out), 'want the lang check');
+  expect(problems, /focus not obscured \(WCAG 2\.4\.11\): a#under-banneret\[href="\/om\/"\] has the focus under div\.banner/.test(r.out), 'want the link under the fixed banner named (WCAG 2.4.11)');
   expect(problems, /fold run "Fold uden knap" \(2 folds\): no button\.fold-all/.test(r.out), 'want the fold-all check');
   expect(problems, /scrolls sideways at 320 px with WCAG 1\.4\.12 text spacing: p#langt "Tilgængelighedserklæringsdokumentationsg/.test(r.out), 'want the long word that makes the page scroll sideways');
   if (problems.length) problems.push('gate output:\n' + r.out);
