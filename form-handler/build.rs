@@ -1,6 +1,7 @@
-//! Embeds the site's form definitions and kommune data (`../content/forms/*.yaml`,
-//! `../content/data/kommuner.yaml`) in the binary, so the Lambda needs no files: a new
-//! form file is picked up by the next build, with no code change.
+//! Embeds the site's form definitions, kommune data and mail texts
+//! (`../content/forms/*.yaml`, `../content/data/kommuner.yaml`, `../content/mail/*/*.md`) in
+//! the binary, so the Lambdas need no files: a new form file or changed wording is picked up
+//! by the next build, with no code change.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -45,6 +46,46 @@ fn main() {
     } else {
         out.push_str("/// The embedded kommune data.\npub const KOMMUNER: Option<&str> = None;\n");
     }
+    let mail = content.join("mail");
+    println!("cargo:rerun-if-changed={}", mail.display());
+    let mut texts: Vec<(String, std::path::PathBuf)> = Vec::new();
+    for form in std::fs::read_dir(&mail)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let dir = form.path();
+        if !dir.is_dir() {
+            continue;
+        }
+        println!("cargo:rerun-if-changed={}", dir.display());
+        for file in std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+        {
+            let path = file.path();
+            if path.extension().is_some_and(|e| e == "md") {
+                let shown = format!(
+                    "content/mail/{}/{}",
+                    form.file_name().to_string_lossy(),
+                    file.file_name().to_string_lossy()
+                );
+                texts.push((shown, path));
+            }
+        }
+    }
+    texts.sort();
+    out.push_str("/// (path shown in errors, text) of each embedded mail text.\npub const MAIL: &[(&str, &str)] = &[\n");
+    for (shown, path) in &texts {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let _ = writeln!(
+            out,
+            "    ({shown:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
+    }
+    out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_forms.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -48,6 +48,17 @@ pub fn iso(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
 }
 
+/// `1. marts 2019 kl. 10.05`: a moment as people in Denmark read it (Europe/Copenhagen).
+pub fn date_time_da(at: jiff::Timestamp) -> String {
+    let z = at.to_zoned(crate::rounds::copenhagen().clone());
+    format!(
+        "{} kl. {:02}.{:02}",
+        long_da(z.date()),
+        z.hour(),
+        z.minute()
+    )
+}
+
 /// `6. april 2017`
 pub fn long_da(date: Date) -> String {
     format!(

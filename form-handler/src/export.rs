@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::definition::{Field, FieldKind, FormDef};
+use crate::application::{NewApplication, answer_text as value_text};
+use crate::definition::FormDef;
 use crate::kommuner::Kommuner;
-use crate::store::NewApplication;
 
 /// A cell as text, with a leading `'` when Excel would read it as a formula.
 fn cell(text: &str) -> String {
@@ -20,35 +20,6 @@ fn cell(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text
-    }
-}
-
-/// A stored value as a caseworker reads it: `Ja`/`Nej`, the option's label rather than
-/// its value, the kommune's name with its code, a postcode with its four digits.
-fn value_text(field: Option<&Field>, kommuner: &Kommuner, v: Option<&serde_json::Value>) -> String {
-    use serde_json::Value;
-    let raw = match v {
-        None | Some(Value::Null) => return String::new(),
-        Some(Value::Bool(true)) => return "Ja".into(),
-        Some(Value::Bool(false)) => return "Nej".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    };
-    match field.map(|f| &f.kind) {
-        Some(FieldKind::Select { options } | FieldKind::Radio { options }) => options
-            .iter()
-            .find(|o| o.value == raw)
-            .map_or(raw, |o| o.label.clone()),
-        Some(FieldKind::Kommune) => match kommuner.by_code(&raw) {
-            Some(k) => format!("{} ({})", k.name, k.code),
-            None => raw,
-        },
-        // Stored as a number before postcodes were stored as text: 800 is 0800.
-        Some(FieldKind::Postcode) => match raw.parse::<u16>() {
-            Ok(n) => format!("{n:04}"),
-            Err(_) => raw,
-        },
-        _ => raw,
     }
 }
 
@@ -80,7 +51,7 @@ pub fn csv(form: &FormDef, kommuner: &Kommuner, applications: &[NewApplication])
     for app in applications {
         let mut row = vec![
             app.reference.clone(),
-            crate::pages::received_da(app.received_at),
+            crate::dates::date_time_da(app.received_at),
             app.round.clone(),
         ];
         row.extend(

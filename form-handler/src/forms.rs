@@ -1,18 +1,41 @@
-//! All the site's forms: `content/forms/*.yaml` and `content/data/kommuner.yaml`, loaded
-//! and checked together.
+//! All the site's forms: `content/forms/*.yaml`, `content/data/kommuner.yaml` and the words
+//! of their mails, `content/mail/<form>/*.md`, loaded and checked together.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::definition::{self, FormDef};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
 use crate::kommuner::Kommuner;
+use crate::mail::{MailKind, MailText};
 
 /// The site's forms and the data they use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Forms {
     pub forms: Vec<FormDef>,
     pub kommuner: Kommuner,
+    /// The words of each form's mails, by form id.
+    pub mail: BTreeMap<String, FormMailTexts>,
 }
+
+/// The words of one form's mails: those its `notifications` ask for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FormMailTexts {
+    pub caseworkers: Option<MailText>,
+    pub receipt: Option<MailText>,
+}
+
+impl FormMailTexts {
+    pub fn get(&self, kind: MailKind) -> Option<&MailText> {
+        match kind {
+            MailKind::Caseworkers => self.caseworkers.as_ref(),
+            MailKind::Receipt => self.receipt.as_ref(),
+        }
+    }
+}
+
+/// Source files: (path shown in errors, text).
+pub type Sources = [(PathBuf, String)];
 
 /// Why the forms could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -65,17 +88,24 @@ impl Forms {
         } else {
             None
         };
+        let mut mail = Vec::new();
+        for f in mail_files(&root.join("content/mail"))? {
+            mail.push((display_path(root, &f), read(&f)?));
+        }
         Forms::parse(
             &sources,
             kommuner.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+            &mail,
         )
         .map_err(LoadError::Invalid)
     }
 
-    /// Parses form definitions `(path, text)` and the kommune data.
+    /// Parses form definitions `(path, text)`, the kommune data and the mail texts
+    /// (`content/mail/<form>/<file>.md`).
     pub fn parse(
-        forms: &[(PathBuf, String)],
+        forms: &Sources,
         kommuner: Option<(&Path, &str)>,
+        mail: &Sources,
     ) -> Result<Forms, Diagnostics> {
         let mut errors = Diagnostics::new();
         let mut out = Forms::default();
@@ -108,7 +138,20 @@ impl Forms {
             ),
             None => {}
         }
+        match mail_texts(&out.forms, mail) {
+            Ok(texts) => out.mail = texts,
+            Err(e) => errors.extend(e),
+        }
         errors.into_result(out)
+    }
+
+    /// The words of the mails of the form `id` (none when it sends none).
+    pub fn mail_texts(&self, id: &str) -> &FormMailTexts {
+        static NONE: FormMailTexts = FormMailTexts {
+            caseworkers: None,
+            receipt: None,
+        };
+        self.mail.get(id).unwrap_or(&NONE)
     }
 
     /// The forms built into this binary (from `content/` when it was compiled).
@@ -120,14 +163,107 @@ impl Forms {
             .iter()
             .map(|(p, t)| (PathBuf::from(p), t.to_string()))
             .collect();
+        let mail: Vec<(PathBuf, String)> = embedded::MAIL
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.to_string()))
+            .collect();
         Forms::parse(
             &sources,
             embedded::KOMMUNER.map(|t| (Path::new("content/data/kommuner.yaml"), t)),
+            &mail,
         )
     }
 
     pub fn get(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
+    }
+}
+
+/// The `.md` files in the folders of `dir` (`content/mail/<form>/<file>.md`), sorted.
+fn mail_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LoadError::Io { path, source }
+    };
+    let mut out = Vec::new();
+    let forms = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(io(dir)(e)),
+    };
+    for form in forms {
+        let form = form.map_err(io(dir))?.path();
+        if !form.is_dir() {
+            continue;
+        }
+        for file in std::fs::read_dir(&form).map_err(io(&form))? {
+            let file = file.map_err(io(&form))?.path();
+            if file.extension().is_some_and(|e| e == "md") {
+                out.push(file);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The mail texts of each form, as its `notifications` ask for them: a missing text is an
+/// error at the block, a text no form asks for is an error at the text.
+fn mail_texts(
+    forms: &[FormDef],
+    sources: &Sources,
+) -> Result<BTreeMap<String, FormMailTexts>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut out = BTreeMap::new();
+    let mut used = vec![false; sources.len()];
+    for form in forms {
+        let mut texts = FormMailTexts::default();
+        let n = &form.notifications;
+        let wanted = [
+            (MailKind::Caseworkers, !n.caseworkers.is_empty()),
+            (MailKind::Receipt, n.receipt_field.is_some()),
+        ];
+        for kind in wanted.into_iter().filter(|(_, w)| *w).map(|(k, _)| k) {
+            let rel = format!("content/mail/{}/{}", form.id, kind.file_name());
+            let found = sources
+                .iter()
+                .position(|(p, _)| p.to_string_lossy().replace('\\', "/").ends_with(&rel));
+            let Some(i) = found else {
+                errors.push(
+                    Diagnostic::new(
+                        &form.source.path,
+                        n.line,
+                        format!("the {} mail has no text: {rel} is missing", kind.as_str()),
+                    )
+                    .hint("write its subject, title and text there (see docs/editors-guide.md)"),
+                );
+                continue;
+            };
+            used[i] = true;
+            let (path, text) = &sources[i];
+            match MailText::parse(path, text) {
+                Ok(t) if kind == MailKind::Caseworkers => texts.caseworkers = Some(t),
+                Ok(t) => texts.receipt = Some(t),
+                Err(e) => errors.extend(e),
+            }
+        }
+        out.insert(form.id.clone(), texts);
+    }
+    for (path, _) in sources
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(s, _)| s)
+    {
+        errors.push(
+            Diagnostic::new(path, 1, "no form sends this mail")
+                .hint("a form's `notifications` block names who gets its mails: `caseworkers` (sagsbehandlere.md) and `receipt_to` (kvittering.md); check the folder's name against the form ids"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
     }
 }
 
@@ -436,7 +572,7 @@ mod tests {
     #[test]
     fn a_broken_form_file_is_reported_with_its_line() {
         let forms = vec![(PathBuf::from("content/forms/x.yaml"), "id: x\ntitle: X\nversion: 1\nprivacy_notice: /p/\nprivacy_notice_version: \"1\"\nretention_days: 1\nrounds: { rule: every-tuesday }\nfields: []\n".to_string())];
-        let errs = Forms::parse(&forms, None).unwrap_err();
+        let errs = Forms::parse(&forms, None, &[]).unwrap_err();
         let got: Vec<String> = errs
             .iter()
             .map(|d| format!("{}: {}", d.location(), d.message))

@@ -9,6 +9,7 @@
 //! [`dates`], [`diagnostics`] and [`yaml`] are shared with site-gen: editors' errors look the same
 //! whether they are in a page or in a form definition.
 
+pub mod application;
 pub mod dates;
 pub mod definition;
 pub mod diagnostics;
@@ -34,13 +35,31 @@ pub mod env {
     /// The value CloudFront adds to each request as `http::ORIGIN_SECRET_HEADER`; when
     /// set, requests without it (around CloudFront) are refused.
     pub const ORIGIN_SECRET: &str = "ORIGIN_SECRET";
-    /// Every variable above.
+    /// Every variable above: what the HTTP handler reads.
     pub const ALL: &[&str] = &[
         APPLICATIONS_TABLE,
         SITE_ORIGIN,
         RATE_LIMIT_PER_MINUTE,
         RUST_LOG,
         ORIGIN_SECRET,
+    ];
+    /// The sender of the mails: an address of the SES identity (`navn@eksempel.dk`).
+    pub const MAIL_FROM: &str = "MAIL_FROM";
+    /// The sender's display name (optional).
+    pub const MAIL_FROM_NAME: &str = "MAIL_FROM_NAME";
+    /// The SES configuration set whose events (bounces, complaints, rejects) reach the
+    /// alarms (optional locally).
+    pub const MAIL_CONFIGURATION_SET: &str = "MAIL_CONFIGURATION_SET";
+    /// The site's address (`https://host`), for the links in the mails.
+    pub const SITE_URL: &str = "SITE_URL";
+    /// What the notifier reads (the Lambda and `form-handler notify`).
+    pub const NOTIFIER: &[&str] = &[
+        APPLICATIONS_TABLE,
+        MAIL_FROM,
+        MAIL_FROM_NAME,
+        MAIL_CONFIGURATION_SET,
+        SITE_URL,
+        RUST_LOG,
     ];
 }
 #[cfg(feature = "server")]
@@ -52,6 +71,9 @@ pub mod http;
 pub mod kommuner;
 #[cfg(feature = "aws")]
 pub mod logging;
+pub mod mail;
+#[cfg(feature = "server")]
+pub mod notify;
 #[cfg(feature = "server")]
 pub mod pages;
 pub mod reference;

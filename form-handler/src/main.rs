@@ -1,6 +1,7 @@
 //! The `form-handler` binary: under AWS Lambda (when the Lambda runtime starts it) it serves
 //! the HTTP API with DynamoDB; on a developer's machine it runs the same router as a local
-//! server (`serve`) and gives caseworkers their export (`export`).
+//! server (`serve`), sends the mails of stored applications as the notifier Lambda does
+//! (`notify`), and gives caseworkers their export (`export`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -47,6 +48,20 @@ enum Command {
             default_value = ".form-handler/applications.jsonl"
         )]
         store: PathBuf,
+        /// Where the mails go with the local store (as .eml files; nothing is sent)
+        #[arg(long, value_name = "DIR", default_value = ".form-handler/mail")]
+        mail_dir: PathBuf,
+    },
+    /// Send the mails of the applications in DynamoDB's stream through SES, as the notifier
+    /// Lambda does: the table's stream from its oldest record (DynamoDB Streams API), SES v2;
+    /// a mail marked sent is not sent again. Exits 1 when a mail could not be sent.
+    Notify {
+        /// Read to the end of the stream, then exit (the default)
+        #[arg(long, conflicts_with = "follow")]
+        once: bool,
+        /// Keep reading new records until stopped
+        #[arg(long)]
+        follow: bool,
     },
     /// Write the applications to one form as CSV (for Excel) or JSON.
     Export {
@@ -90,7 +105,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
@@ -149,8 +164,16 @@ async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
+/// Runs the command: `Ok` with its exit code (1 when `notify` could not send every mail).
+async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Some(Command::Notify { follow, .. }) => notify(follow).await,
+        command => run_command(command).await.map(|()| ExitCode::SUCCESS),
+    }
+}
+
+async fn run_command(command: Option<Command>) -> Result<()> {
+    match command {
         None if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() => lambda().await,
         None => bail!("run `form-handler serve` for a local server, or see --help"),
         Some(Command::Serve {
@@ -158,6 +181,7 @@ async fn run(cli: Cli) -> Result<()> {
             date,
             root,
             store,
+            mail_dir,
         }) => {
             init_logging()?;
             let forms = match root {
@@ -166,13 +190,29 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let store = choose_store(&store, true).await?;
             eprintln!("Applications are stored in {}", store.describe());
-            let state = AppState::new(
+            let state = Arc::new(AppState::new(
                 forms,
                 store,
                 date.map_or(Clock::Real, Clock::OnDay),
                 RateLimiter::new(rate_limit()?),
                 std::env::var(env::SITE_ORIGIN).ok(),
-            );
+            ));
+            if matches!(state.store, Store::Local(_)) {
+                let dir = mail_dir.clone();
+                eprintln!(
+                    "The mails of each application are written to {} (nothing is sent)",
+                    dir.display()
+                );
+                let from = std::env::var(env::MAIL_FROM)
+                    .ok()
+                    .and_then(|a| form_handler::mail::Address::parse(&a).ok())
+                    .unwrap_or_else(local_sender);
+                tokio::spawn(form_handler::notify::local::follow(
+                    state.clone(),
+                    form_handler::notify::local::MailDir::new(dir, from),
+                    format!("http://{bind}"),
+                ));
+            }
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("listening on {bind}"))?;
@@ -180,10 +220,11 @@ async fn run(cli: Cli) -> Result<()> {
                 "Form handler listening on http://{}/api/applications/",
                 listener.local_addr()?
             );
-            axum::serve(listener, with_security_headers(router(Arc::new(state))))
+            axum::serve(listener, with_security_headers(router(state)))
                 .await
                 .context("serving")
         }
+        Some(Command::Notify { follow, .. }) => notify(follow).await.map(|_| ()),
         Some(Command::Export {
             form,
             round,
@@ -251,4 +292,100 @@ async fn lambda() -> Result<()> {
     lambda_http::run(router(Arc::new(state)))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The sender of a preview's mails when `MAIL_FROM` is not set.
+fn local_sender() -> form_handler::mail::Address {
+    form_handler::mail::Address::parse("afsender@eksempel.invalid")
+        .expect("a valid address")
+        .named("Forhåndsvisning")
+}
+
+/// `notify`: the stream through the notifier's own code, SES as the outbox. Against a local
+/// SES (`AWS_ENDPOINT_URL_SESV2` set) the sender's identity is created when missing, as
+/// `serve` creates the local table; in AWS the infrastructure owns it.
+async fn notify(follow: bool) -> Result<ExitCode> {
+    use form_handler::notify::Settings;
+    use form_handler::notify::ses::SesOutbox;
+    use form_handler::notify::stream::{Notifier, StreamReader, handle_batch};
+    init_logging()?;
+    let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+    let sdk = sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let ses = form_handler::notify::ses::client().await;
+    if std::env::var_os("AWS_ENDPOINT_URL_SESV2").is_some() {
+        local_identity(&ses, settings.from.email()).await?;
+    }
+    let notifier = Notifier {
+        forms: Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
+        site_url: settings.site_url.clone(),
+        outbox: SesOutbox::new(
+            ses,
+            settings.from.clone(),
+            settings.configuration_set.clone(),
+            std::time::Duration::from_secs(20),
+        ),
+        marks: DynamoStore::new(dynamodb.clone(), settings.table.clone()),
+    };
+    let mut reader = StreamReader::open(&dynamodb, streams, &settings.table)
+        .await
+        .context("opening the stream")?;
+    let mut failed: Vec<String> = Vec::new();
+    let mut sent = 0usize;
+    loop {
+        let Some(records) = reader.next_records().await.context("reading the stream")? else {
+            if !follow {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            reader.resume();
+            continue;
+        };
+        let outcome = handle_batch(&notifier, &records).await;
+        sent += outcome
+            .deliveries
+            .iter()
+            .flat_map(|d| &d.outcomes)
+            .filter(|(_, o)| matches!(o, form_handler::notify::Outcome::Sent(_)))
+            .count();
+        failed.extend(outcome.failed_references);
+    }
+    eprintln!("Sent {sent} mails");
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    failed.sort();
+    failed.dedup();
+    eprintln!(
+        "error: the mails of {} applications were not all sent: {} (run again to retry)",
+        failed.len(),
+        failed.join(", ")
+    );
+    Ok(ExitCode::from(1))
+}
+
+/// Creates the SES identity of `address` on a local SES when it has none.
+async fn local_identity(ses: &aws_sdk_sesv2::Client, address: &str) -> Result<()> {
+    if ses
+        .get_email_identity()
+        .email_identity(address)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    ses.create_email_identity()
+        .email_identity(address)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "creating the sender's identity on the local SES: {}",
+                aws_sdk_sesv2::error::ProvideErrorMetadata::code(&e).unwrap_or("unknown")
+            )
+        })?;
+    eprintln!("Created the local SES identity of the sender");
+    Ok(())
 }

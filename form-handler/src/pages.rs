@@ -71,18 +71,6 @@ pub fn form_page(
     html
 }
 
-/// "22. november 2026 kl. 21.43", in Danish time.
-pub fn received_da(at: jiff::Timestamp) -> String {
-    let z = at.to_zoned(crate::rounds::copenhagen().clone());
-    let date = z.date();
-    format!(
-        "{} kl. {:02}.{:02}",
-        crate::dates::long_da(date),
-        z.hour(),
-        z.minute()
-    )
-}
-
 /// The receipt: reference, form and time received; nothing the applicant typed.
 pub fn receipt_page(form: &FormDef, receipt: &Receipt) -> String {
     let main = format!(
@@ -90,7 +78,7 @@ pub fn receipt_page(form: &FormDef, receipt: &Receipt) -> String {
         title = escape(&form.title),
         reference = escape(&receipt.reference),
         iso = receipt.received_at,
-        received = received_da(receipt.received_at),
+        received = crate::dates::date_time_da(receipt.received_at),
     );
     page(&format!("Ansøgningen er modtaget: {}", form.title), &main)
 }

@@ -374,6 +374,8 @@ fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diagnostics {
             );
         }
     }
+    // The mails, composed for a made-up application to each form.
+    out.extend(form_handler::mail::sample::check(forms));
     out
 }
 

@@ -21,6 +21,8 @@ struct Inner {
 pub struct LocalStore {
     path: Option<PathBuf>,
     inner: Mutex<Inner>,
+    /// Woken for each new application (the preview's stream of applications to mail).
+    added: tokio::sync::Notify,
 }
 
 impl LocalStore {
@@ -29,6 +31,7 @@ impl LocalStore {
         LocalStore {
             path: None,
             inner: Mutex::new(Inner::default()),
+            added: tokio::sync::Notify::new(),
         }
     }
 
@@ -71,6 +74,7 @@ impl LocalStore {
         Ok(LocalStore {
             path: Some(path.to_path_buf()),
             inner: Mutex::new(inner),
+            added: tokio::sync::Notify::new(),
         })
     }
 
@@ -121,6 +125,8 @@ impl LocalStore {
                 .map_err(file_error)?;
         }
         inner.index(app.clone());
+        drop(inner);
+        self.added.notify_waiters();
         Ok(Stored::New(receipt_of(app)))
     }
 
@@ -130,6 +136,20 @@ impl LocalStore {
             let app = &inner.applications[i];
             (app.form_id.clone(), receipt_of(app))
         }))
+    }
+
+    /// The applications stored after the first `seen`, in the order they were stored, and
+    /// how many there are in all (the `seen` of the next call): the local store's stream.
+    pub fn since(&self, seen: usize) -> Result<(Vec<NewApplication>, usize), StoreError> {
+        let inner = self.lock()?;
+        let all = inner.applications.len();
+        Ok((inner.applications[seen.min(all)..].to_vec(), all))
+    }
+
+    /// Waits until an application is stored. Make the future before calling
+    /// [`LocalStore::since`], so that nothing stored in between is missed.
+    pub fn added(&self) -> tokio::sync::futures::Notified<'_> {
+        self.added.notified()
     }
 
     pub fn list(

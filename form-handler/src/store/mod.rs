@@ -7,32 +7,10 @@
 pub mod dynamo;
 pub mod local;
 
-use std::collections::BTreeMap;
-
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// A checked application, ready to be stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewApplication {
-    pub reference: String,
-    pub form_id: String,
-    pub form_version: u32,
-    /// `YYYY-MM`: the round the application belongs to.
-    pub round: String,
-    pub received_at: Timestamp,
-    /// Field id -> typed value (text, number or true/false), as JSON.
-    pub fields: BTreeMap<String, serde_json::Value>,
-    pub privacy_notice_version: String,
-    pub idempotency_key: String,
-    /// A hash of the form id and the normalised fields: a repeat of the idempotency key
-    /// with other content is refused rather than answered with the first receipt (the
-    /// applicant's changes would be lost). Empty in applications stored before it existed.
-    #[serde(default)]
-    pub content_hash: String,
-    /// When the application is deleted (the form's retention).
-    pub expires_at: Timestamp,
-}
+pub use crate::application::NewApplication;
 
 /// What the applicant is told: the reference, when it arrived and its round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,7 +147,7 @@ impl Store {
 }
 
 /// `work`, or [`StoreError::Timeout`] when it takes longer than `deadline`.
-async fn within<T>(
+pub(crate) async fn within<T>(
     deadline: std::time::Duration,
     work: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {

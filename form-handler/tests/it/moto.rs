@@ -1,5 +1,7 @@
 //! A moto server of the test's own, on a free port, ready when it has answered a real
-//! DynamoDB request (a cold moto, just installed, takes seconds for its first one).
+//! DynamoDB request (a cold moto, just installed, takes seconds for its first one). It
+//! answers one request at a time: moto's transactions are not isolated otherwise (see
+//! `serial_moto.py`).
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -33,15 +35,22 @@ impl Moto {
     }
 
     fn spawn(&mut self) {
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &self.port.to_string()])
+        // moto's own server application, one request at a time (see serial_moto.py).
+        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/serial_moto.py");
+        let child = Command::new("python3")
+            .args([launcher, "127.0.0.1", &self.port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("moto_server is missing: pip install 'moto[server]' (./test.sh does)");
+            .expect("python3 is missing (moto runs under it: pip install 'moto[server]')");
         self.child = Some(child);
         let deadline = Instant::now() + READY_WITHIN;
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!(
+                    "moto exited ({status}) before it listened: is it installed? pip install 'moto[server]' (./test.sh does)"
+                );
+            }
             assert!(
                 Instant::now() < deadline,
                 "moto_server did not listen on port {} within {READY_WITHIN:?}",

@@ -2,6 +2,7 @@
 //! rebuilds when `content/` or `templates/` change, and tells open browser tabs to reload
 //! (or to show the build errors in an overlay, while the last good build stays served).
 
+mod mail;
 mod watch;
 
 use std::collections::HashMap;
@@ -376,11 +377,14 @@ async fn api_store(root: &Path) -> Result<form_handler::store::Store, BuildError
         })
 }
 
-/// The preview's routes: the site, and the form handler under `/api/` on the same origin.
+/// The preview's routes: the site, the form handler under `/api/` on the same origin, and
+/// the applications' mails under `/_mail/` (written as `.eml` files when the store is local).
+/// `site_url` is the preview's own address, for the links in the mails.
 pub async fn preview_with_api(
     root: &Path,
     options: &BuildOptions,
     fixed_date: Option<jiff::civil::Date>,
+    site_url: &str,
 ) -> Result<(Arc<Preview>, Router), BuildError> {
     let preview = Preview::new(root, options.clone());
     let store = api_store(&preview.root).await?;
@@ -400,8 +404,27 @@ pub async fn preview_with_api(
         None,
     ));
     preview.attach_api(api.clone());
+    let mails = mail::MailPreview {
+        preview: preview.clone(),
+        api: api.clone(),
+        site_url: site_url.to_string(),
+        dir: preview.root.join(".site-gen/mail"),
+    };
+    if matches!(api.store, form_handler::store::Store::Local(_)) {
+        eprintln!(
+            "The mails of each application are written to {} and shown at {site_url}/_mail/ (nothing is sent)",
+            mails.dir.display()
+        );
+        tokio::spawn(form_handler::notify::local::follow(
+            api.clone(),
+            form_handler::notify::local::MailDir::new(mails.dir.clone(), mail::sender()),
+            site_url.to_string(),
+        ));
+    }
     let app = form_handler::http::with_security_headers(
-        router(preview.clone()).merge(form_handler::http::router(api)),
+        router(preview.clone())
+            .merge(mail::router(mails))
+            .merge(form_handler::http::router(api)),
     );
     Ok((preview, app))
 }
@@ -428,7 +451,8 @@ pub fn run(
                 context: format!("listening on {addr}"),
                 source,
             })?;
-        let (preview, app) = preview_with_api(root, &options, fixed_date).await?;
+        let site_url = format!("http://{addr}");
+        let (preview, app) = preview_with_api(root, &options, fixed_date, &site_url).await?;
         let _watcher = watch::start(preview.clone()).map_err(|e| BuildError::Io {
             context: "watching content/ and templates/".into(),
             source: std::io::Error::other(e),

@@ -15,12 +15,14 @@ use std::time::Duration;
 pub use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, TableStatus,
-    TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem,
 };
 use jiff::Timestamp;
 
 use super::{IDEMPOTENCY_WINDOW, NewApplication, Receipt, StoreError, Stored};
+
+pub mod marks;
 
 /// The longest [`DynamoStore::create_table_if_missing`] waits for a new table to become
 /// ACTIVE.
@@ -40,15 +42,15 @@ pub const OPERATIONS: &[&str] = &["TransactWriteItems", "GetItem"];
 pub const IAM_ACTIONS: &[&str] = &["dynamodb:PutItem", "dynamodb:GetItem"];
 
 pub struct DynamoStore {
-    client: Client,
-    table: String,
+    pub(crate) client: Client,
+    pub(crate) table: String,
     /// Items per query page (DynamoDB's own limit of 1 MB when unset).
     page_size: Option<i32>,
 }
 
 type Item = HashMap<String, AttributeValue>;
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
@@ -58,7 +60,10 @@ fn n(v: i64) -> AttributeValue {
 
 /// A failed SDK call as a [`StoreError`] that names the operation and the error's code or
 /// kind, never its message or the raw response (either could quote the request).
-fn err<E, R>(what: &'static str, e: aws_sdk_dynamodb::error::SdkError<E, R>) -> StoreError
+pub(crate) fn err<E, R>(
+    what: &'static str,
+    e: aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> StoreError
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 {
@@ -125,8 +130,8 @@ impl DynamoStore {
         &self.table
     }
 
-    /// Creates the table with its index and TTL if it does not exist, and returns once it
-    /// is ACTIVE with TTL on. For local use only: in AWS the infrastructure owns the table.
+    /// Creates the table with its index, stream and TTL if it does not exist, and returns
+    /// once it is ACTIVE with TTL and the stream on. For local use only: in AWS the infrastructure owns the table.
     ///
     /// Safe to call from several processes or tasks at once, and after a create whose answer
     /// was lost (the SDK's retry then finds the table the first attempt made): a table that
@@ -139,6 +144,7 @@ impl DynamoStore {
         };
         self.wait_until_active(TABLE_READY_WITHIN).await?;
         self.ensure_ttl().await?;
+        self.ensure_stream().await?;
         Ok(created)
     }
 
@@ -204,6 +210,7 @@ impl DynamoStore {
             .attribute_definitions(attr("gsi1sk").map_err(build)?)
             .key_schema(key("pk", KeyType::Hash).map_err(build)?)
             .global_secondary_indexes(index)
+            .stream_specification(stream_specification().map_err(build)?)
             .send()
             .await;
         match result {
@@ -232,6 +239,34 @@ impl DynamoStore {
             tokio::time::sleep(pause).await;
             pause = (pause * 2).min(Duration::from_secs(2));
         }
+    }
+
+    /// Turns the stream on (a table made before the notifier existed has none).
+    async fn ensure_stream(&self) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|e| err("reading the table's description", e))?;
+        let on = out
+            .table()
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| s.stream_enabled());
+        if on {
+            return Ok(());
+        }
+        self.client
+            .update_table()
+            .table_name(&self.table)
+            .stream_specification(
+                stream_specification().map_err(build_err("building the stream setting"))?,
+            )
+            .send()
+            .await
+            .map_err(|e| err("turning the stream on", e))?;
+        self.wait_until_active(TABLE_READY_WITHIN).await
     }
 
     /// Turns TTL on `expires_at` on unless it is on (or being turned on) already.
@@ -425,6 +460,14 @@ impl DynamoStore {
     }
 }
 
+/// The table's stream: new items as they are written (the notifier reads new applications).
+fn stream_specification() -> Result<StreamSpecification, aws_sdk_dynamodb::error::BuildError> {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::NewImage)
+        .build()
+}
+
 fn application_item(app: &NewApplication) -> Item {
     let fields: HashMap<String, AttributeValue> = app
         .fields
@@ -494,7 +537,8 @@ fn receipt_from(item: &Item) -> Option<Receipt> {
     })
 }
 
-fn application_from(item: &Item) -> Option<NewApplication> {
+/// The application in an item (`None` when it is not a whole application item).
+pub(crate) fn application_from(item: &Item) -> Option<NewApplication> {
     let fields: BTreeMap<String, serde_json::Value> = item
         .get("fields")?
         .as_m()

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostic, suggest};
 use crate::yaml;
 
+mod notifications;
+pub use notifications::Notifications;
+
 /// The kinds of error a field can have; each field has a Danish message for each kind
 /// that applies to it. Each kind is one rule, so that its message can say exactly what is
 /// wrong with what was typed (docs/forms.md lists which input gets which kind).
@@ -212,6 +215,9 @@ pub struct FormDef {
     pub rounds: RoundsDef,
     pub submit_label: String,
     pub fields: Vec<Field>,
+    /// Who is told of each application (the mails' words are in `content/mail/<id>/`).
+    #[serde(skip)]
+    pub notifications: Notifications,
     /// Where the definition came from, for editors' errors found later (by site-gen).
     #[serde(skip)]
     pub source: FormSource,
@@ -253,6 +259,8 @@ struct RawForm {
     #[serde(default)]
     submit_label: Option<String>,
     fields: Vec<RawField>,
+    #[serde(default)]
+    notifications: Option<notifications::RawNotifications>,
 }
 
 #[derive(Deserialize)]
@@ -453,6 +461,14 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
             }
         }
     }
+    let notifications = match notifications::check(raw.notifications.as_ref(), &fields, path, text)
+    {
+        Ok(n) => n,
+        Err(mut e) => {
+            errors.append(&mut e);
+            Notifications::default()
+        }
+    };
     if errors.is_empty() {
         Ok(FormDef {
             id: raw.id,
@@ -466,6 +482,7 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
                 .submit_label
                 .unwrap_or_else(|| "Send ansøgningen".to_string()),
             fields,
+            notifications,
             source: FormSource {
                 path: path.to_path_buf(),
                 privacy_notice_line: line_of("privacy_notice:"),

@@ -1,0 +1,65 @@
+//! The notifier Lambda: reads the applications table's stream (through an event source
+//! mapping that passes only new applications) and sends each application's mails through
+//! Amazon SES, once each (see `form_handler::notify`).
+
+// The runtime's service future nests deeply.
+#![recursion_limit = "256"]
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use form_handler::forms::Forms;
+use form_handler::notify::Settings;
+use form_handler::notify::ses::SesOutbox;
+use form_handler::notify::stream::{Notifier, handle_event};
+use form_handler::store::dynamo::{Client, DynamoStore, sdk_config};
+use lambda_runtime::{LambdaEvent, service_fn};
+
+/// The longest one mail may take at SES, retries included (the function's timeout, 60 s in
+/// infra/template.yaml, leaves room for both mails of a record and the marks).
+const SEND_DEADLINE: Duration = Duration::from_secs(20);
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    form_handler::logging::init()?;
+    let settings = Settings::from_env()?;
+    let forms = Forms::embedded().map_err(|e| e.to_string())?;
+    let notifier = Notifier {
+        forms,
+        site_url: settings.site_url,
+        outbox: SesOutbox::new(
+            form_handler::notify::ses::client().await,
+            settings.from,
+            settings.configuration_set,
+            SEND_DEADLINE,
+        ),
+        marks: DynamoStore::new(Client::new(&sdk_config().await), settings.table),
+    };
+    let notifier = &notifier;
+    lambda_runtime::run(service_fn(
+        move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
+            Ok::<_, lambda_runtime::Error>(handle_event(notifier, event.payload).await)
+        },
+    ))
+    .await
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,252 @@
+//! Delivering an application's mails, each once: the caseworkers' mail and the receipt are
+//! composed ([`crate::mail`]), handed to an [`Outbox`] (Amazon SES in production, a folder of
+//! `.eml` files in previews), and each one the outbox accepted (or refused for good) gets a
+//! mark in the store; a mail with a mark is never sent again, so a retried or redelivered
+//! application sends nothing twice.
+//!
+//! The one window left: the outbox accepts a mail and the process dies before the mark is
+//! written. The retry then sends that mail a second time (see ARCHITECTURE.md).
+
+pub mod local;
+#[cfg(feature = "aws")]
+pub mod ses;
+#[cfg(feature = "aws")]
+pub mod stream;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use crate::application::NewApplication;
+use crate::forms::Forms;
+use crate::mail::{Mail, MailKind, mails_for};
+use crate::store::StoreError;
+
+/// What became of one mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Accepted now; the outbox's message id.
+    Sent(String),
+    /// Marked as sent (or refused) by an earlier delivery: nothing sent now.
+    AlreadyDone,
+    /// Refused for good (a rejected address): marked, not tried again.
+    Rejected(String),
+    /// Not accepted now (throttled, unreachable): the application is tried again.
+    Failed(String),
+    /// The store did not take the mark of a mail that was sent: it may be sent again.
+    NotMarked(String),
+}
+
+impl Outcome {
+    /// The outcome's name in logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Sent(_) => "sent",
+            Outcome::AlreadyDone => "already_sent",
+            Outcome::Rejected(_) => "rejected",
+            Outcome::Failed(_) => "failed",
+            Outcome::NotMarked(_) => "not_marked",
+        }
+    }
+
+    /// Whether the application must be delivered again.
+    pub fn needs_retry(&self) -> bool {
+        matches!(self, Outcome::Failed(_) | Outcome::NotMarked(_))
+    }
+}
+
+/// A mark on an application: this mail is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mark {
+    /// Sent, with the outbox's message id.
+    Sent(String),
+    /// Refused for good, with the outbox's reason code.
+    Rejected(String),
+}
+
+/// Why an outbox did not take a mail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// For now (throttling, a 5xx, no connection): try again later. The text is an error
+    /// code, never a message (it could quote an address).
+    #[error("not sent for now: {0}")]
+    Transient(String),
+    /// For good (a rejected recipient): sending it again would not help.
+    #[error("refused: {0}")]
+    Rejected(String),
+}
+
+/// Where mails go.
+pub trait Outbox: Sync {
+    /// Sends `mail`; `Ok` holds the outbox's message id.
+    fn send(&self, mail: &Mail) -> impl Future<Output = Result<String, SendError>> + Send;
+}
+
+/// Where the marks are kept.
+pub trait Marks: Sync {
+    /// The marks of the application `reference`.
+    fn marks(
+        &self,
+        reference: &str,
+    ) -> impl Future<Output = Result<BTreeMap<MailKind, Mark>, StoreError>> + Send;
+
+    /// Marks `kind` done on `reference`, unless it has a mark already.
+    fn mark(
+        &self,
+        reference: &str,
+        kind: MailKind,
+        mark: &Mark,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The mails of one application and what became of each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub reference: String,
+    pub outcomes: Vec<(MailKind, Outcome)>,
+}
+
+impl Delivery {
+    pub fn needs_retry(&self) -> bool {
+        self.outcomes.iter().any(|(_, o)| o.needs_retry())
+    }
+}
+
+/// Why an application's mails were not even tried.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("reading the marks: {0}")]
+    Marks(StoreError),
+    #[error("{0}")]
+    Compose(#[from] crate::mail::compose::ComposeError),
+}
+
+/// Sends the mails of `app` that are not marked done, and marks each one the outbox took
+/// or refused for good. One mail failing does not hold back the other.
+pub async fn deliver(
+    forms: &Forms,
+    site_url: &str,
+    app: &NewApplication,
+    outbox: &impl Outbox,
+    marks: &impl Marks,
+) -> Result<Delivery, DeliveryError> {
+    let mails = mails_for(forms, app, site_url)?;
+    let mut done = if mails.is_empty() {
+        BTreeMap::new()
+    } else {
+        marks
+            .marks(&app.reference)
+            .await
+            .map_err(DeliveryError::Marks)?
+    };
+    let mut outcomes = Vec::with_capacity(mails.len());
+    for mail in &mails {
+        let outcome = if done.contains_key(&mail.kind) {
+            Outcome::AlreadyDone
+        } else {
+            send_and_mark(mail, outbox, marks).await
+        };
+        if let Outcome::Sent(id) = &outcome {
+            done.insert(mail.kind, Mark::Sent(id.clone()));
+        }
+        outcomes.push((mail.kind, outcome));
+    }
+    Ok(Delivery {
+        reference: app.reference.clone(),
+        outcomes,
+    })
+}
+
+async fn send_and_mark(mail: &Mail, outbox: &impl Outbox, marks: &impl Marks) -> Outcome {
+    let (mark, outcome) = match outbox.send(mail).await {
+        Ok(id) => (Mark::Sent(id.clone()), Outcome::Sent(id)),
+        Err(SendError::Rejected(code)) => (Mark::Rejected(code.clone()), Outcome::Rejected(code)),
+        Err(SendError::Transient(code)) => return Outcome::Failed(code),
+    };
+    match marks.mark(&mail.reference, mail.kind, &mark).await {
+        Ok(()) => outcome,
+        Err(e) => Outcome::NotMarked(e.kind().to_string()),
+    }
+}
+
+/// Logs a delivery: reference, kind of mail, outcome and message id or error code; never an
+/// address, a name or an answer.
+pub fn log(delivery: &Delivery) {
+    for (kind, outcome) in &delivery.outcomes {
+        let detail = match outcome {
+            Outcome::Sent(id) => id.as_str(),
+            Outcome::Rejected(code) | Outcome::Failed(code) | Outcome::NotMarked(code) => {
+                code.as_str()
+            }
+            Outcome::AlreadyDone => "",
+        };
+        match outcome {
+            Outcome::Failed(_) | Outcome::NotMarked(_) | Outcome::Rejected(_) => tracing::warn!(
+                reference = %delivery.reference,
+                kind = kind.as_str(),
+                outcome = outcome.name(),
+                code = detail,
+                "mail"
+            ),
+            _ => tracing::info!(
+                reference = %delivery.reference,
+                kind = kind.as_str(),
+                outcome = outcome.name(),
+                message_id = detail,
+                "mail"
+            ),
+        }
+    }
+}
+
+/// The notifier's settings from the environment (the Lambda's and `form-handler notify`'s).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub table: String,
+    pub from: crate::mail::Address,
+    pub configuration_set: Option<String>,
+    pub site_url: String,
+}
+
+impl Settings {
+    /// Reads [`crate::env::NOTIFIER`]; the error names the variable and what it must be.
+    pub fn from_env() -> Result<Settings, String> {
+        use crate::env;
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let table = var(env::APPLICATIONS_TABLE)
+            .ok_or_else(|| format!("{} is not set", env::APPLICATIONS_TABLE))?;
+        let from_text = var(env::MAIL_FROM).ok_or_else(|| {
+            format!(
+                "{} is not set: the sender's address, navn@eksempel.dk",
+                env::MAIL_FROM
+            )
+        })?;
+        let from = crate::mail::Address::parse(&from_text).map_err(|e| {
+            format!(
+                "{} `{from_text}` cannot be used as the sender ({e})",
+                env::MAIL_FROM
+            )
+        })?;
+        let from = match var(env::MAIL_FROM_NAME) {
+            Some(name) => from.named(name),
+            None => from,
+        };
+        let site_url = var(env::SITE_URL).ok_or_else(|| {
+            format!(
+                "{} is not set: the site's address, https://host",
+                env::SITE_URL
+            )
+        })?;
+        if !(site_url.starts_with("https://") || site_url.starts_with("http://")) {
+            return Err(format!(
+                "{} `{site_url}` must start with https://",
+                env::SITE_URL
+            ));
+        }
+        Ok(Settings {
+            table,
+            from,
+            configuration_set: var(env::MAIL_CONFIGURATION_SET),
+            site_url,
+        })
+    }
+}

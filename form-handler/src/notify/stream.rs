@@ -1,0 +1,345 @@
+//! The table's stream as the notifier reads it: in AWS, batches of records that Lambda
+//! hands to [`handle_event`] (an event source mapping whose filter passes only new
+//! application items); locally, the DynamoDB Streams API read by [`read_stream`]
+//! (`form-handler notify`). Both end in [`handle_batch`]: each new application's mails are
+//! delivered, and the records whose delivery must be tried again are returned, so that
+//! Lambda retries them (`ReportBatchItemFailures`) and, after its retries, sends them to the
+//! on-failure destination.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{Delivery, Marks, Outbox, deliver};
+use crate::forms::Forms;
+
+/// The stream's view of the table (the notifier needs the new item, nothing more).
+pub const STREAM_VIEW_TYPE: &str = "NEW_IMAGE";
+
+/// The event source mapping's filter: only new application items (`pk` = `APP#...`), not
+/// idempotency records, not the notifier's own updates.
+pub const FILTER_PATTERN: &str =
+    r#"{"eventName":["INSERT"],"dynamodb":{"Keys":{"pk":{"S":[{"prefix":"APP#"}]}}}}"#;
+
+/// The Streams API actions `form-handler notify` (and the Lambda's event source mapping)
+/// need on the stream.
+pub const IAM_ACTIONS: &[&str] = &[
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
+
+/// One stream record, whichever way it came.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub sequence_number: String,
+    /// `INSERT`, `MODIFY` or `REMOVE`.
+    pub event_name: String,
+    pub new_image: Option<HashMap<String, AttributeValue>>,
+}
+
+/// What the notifier needs besides the records: the forms, the site's address and where
+/// mails go and marks are kept.
+pub struct Notifier<O, M> {
+    pub forms: Forms,
+    pub site_url: String,
+    pub outbox: O,
+    pub marks: M,
+}
+
+/// What became of a batch.
+#[derive(Debug, Default)]
+pub struct BatchOutcome {
+    /// The deliveries made (every record that held a new application).
+    pub deliveries: Vec<Delivery>,
+    /// The sequence numbers of the records to be tried again.
+    pub failures: Vec<String>,
+    /// The references of the applications whose mails were not all delivered.
+    pub failed_references: Vec<String>,
+}
+
+/// Delivers the mails of each new application in `records`, in order. Records that hold
+/// no new application (a filter is only a first line) are passed over.
+pub async fn handle_batch<O: Outbox, M: Marks>(
+    notifier: &Notifier<O, M>,
+    records: &[Record],
+) -> BatchOutcome {
+    let mut out = BatchOutcome::default();
+    for record in records {
+        if record.event_name != "INSERT" {
+            continue;
+        }
+        let Some(app) = record
+            .new_image
+            .as_ref()
+            .filter(|item| {
+                item.get("pk")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|pk| pk.starts_with("APP#"))
+            })
+            .and_then(crate::store::dynamo::application_from)
+        else {
+            continue;
+        };
+        match deliver(
+            &notifier.forms,
+            &notifier.site_url,
+            &app,
+            &notifier.outbox,
+            &notifier.marks,
+        )
+        .await
+        {
+            Ok(delivery) => {
+                super::log(&delivery);
+                if delivery.needs_retry() {
+                    out.failures.push(record.sequence_number.clone());
+                    out.failed_references.push(app.reference.clone());
+                }
+                out.deliveries.push(delivery);
+            }
+            Err(e) => {
+                tracing::warn!(reference = %app.reference, error = %e, "mail not delivered");
+                out.failures.push(record.sequence_number.clone());
+                out.failed_references.push(app.reference.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The Lambda's handler: a batch of stream records in, the records to retry out.
+pub async fn handle_event<O: Outbox, M: Marks>(
+    notifier: &Notifier<O, M>,
+    event: Event,
+) -> DynamoDbEventResponse {
+    let records: Vec<Record> = event.records.into_iter().map(from_lambda).collect();
+    let outcome = handle_batch(notifier, &records).await;
+    emit_metrics(&outcome);
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures = outcome
+        .failures
+        .into_iter()
+        .map(|sequence_number| {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(sequence_number);
+            failure
+        })
+        .collect();
+    response
+}
+
+/// The mails refused for good, as CloudWatch metrics (the embedded metric format: one JSON
+/// line on standard output, which Lambda's log turns into a metric; no permission needed).
+fn emit_metrics(outcome: &BatchOutcome) {
+    for delivery in &outcome.deliveries {
+        for (kind, o) in &delivery.outcomes {
+            if matches!(o, super::Outcome::Rejected(_)) {
+                let line = serde_json::json!({
+                    "_aws": {
+                        "Timestamp": jiff::Timestamp::now().as_millisecond(),
+                        "CloudWatchMetrics": [{
+                            "Namespace": METRIC_NAMESPACE,
+                            "Dimensions": [["kind"]],
+                            "Metrics": [{"Name": REJECTED_METRIC, "Unit": "Count"}],
+                        }],
+                    },
+                    "kind": kind.as_str(),
+                    REJECTED_METRIC: 1,
+                });
+                println!("{line}");
+            }
+        }
+    }
+}
+
+/// The namespace of the notifier's metrics.
+pub const METRIC_NAMESPACE: &str = "DagtilbudVejledning/Mail";
+/// The metric counting mails refused for good (a rejected address).
+pub const REJECTED_METRIC: &str = "MailRejected";
+
+/// A record of a Lambda event.
+fn from_lambda(record: aws_lambda_events::event::dynamodb::EventRecord) -> Record {
+    let image = record.change.new_image;
+    Record {
+        sequence_number: record.change.sequence_number.unwrap_or_default(),
+        event_name: record.event_name,
+        new_image: (!image.is_empty()).then(|| {
+            image
+                .into_inner()
+                .into_iter()
+                .map(|(k, v)| (k, from_serde_dynamo(v)))
+                .collect()
+        }),
+    }
+}
+
+fn from_serde_dynamo(v: serde_dynamo::AttributeValue) -> AttributeValue {
+    use serde_dynamo::AttributeValue as D;
+    match v {
+        D::S(s) => AttributeValue::S(s),
+        D::N(n) => AttributeValue::N(n),
+        D::Bool(b) => AttributeValue::Bool(b),
+        D::Null(b) => AttributeValue::Null(b),
+        D::M(m) => AttributeValue::M(
+            m.into_iter()
+                .map(|(k, v)| (k, from_serde_dynamo(v)))
+                .collect(),
+        ),
+        D::L(l) => AttributeValue::L(l.into_iter().map(from_serde_dynamo).collect()),
+        D::Ss(s) => AttributeValue::Ss(s),
+        D::Ns(n) => AttributeValue::Ns(n),
+        D::B(b) => AttributeValue::B(b.into()),
+        D::Bs(b) => AttributeValue::Bs(b.into_iter().map(Into::into).collect()),
+    }
+}
+
+/// A record of the DynamoDB Streams API.
+pub fn from_streams_api(record: aws_sdk_dynamodbstreams::types::Record) -> Record {
+    let change = record.dynamodb;
+    Record {
+        sequence_number: change
+            .as_ref()
+            .and_then(|c| c.sequence_number.clone())
+            .unwrap_or_default(),
+        event_name: record
+            .event_name
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
+        new_image: change.and_then(|c| c.new_image).map(|image| {
+            image
+                .into_iter()
+                .map(|(k, v)| (k, from_streams(v)))
+                .collect()
+        }),
+    }
+}
+
+fn from_streams(v: aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeValue {
+    use aws_sdk_dynamodbstreams::types::AttributeValue as S;
+    match v {
+        S::S(s) => AttributeValue::S(s),
+        S::N(n) => AttributeValue::N(n),
+        S::Bool(b) => AttributeValue::Bool(b),
+        S::Null(b) => AttributeValue::Null(b),
+        S::M(m) => AttributeValue::M(m.into_iter().map(|(k, v)| (k, from_streams(v))).collect()),
+        S::L(l) => AttributeValue::L(l.into_iter().map(from_streams).collect()),
+        S::Ss(s) => AttributeValue::Ss(s),
+        S::Ns(n) => AttributeValue::Ns(n),
+        S::B(b) => AttributeValue::B(b.into_inner().into()),
+        S::Bs(b) => AttributeValue::Bs(b.into_iter().map(|b| b.into_inner().into()).collect()),
+        _ => AttributeValue::Null(true),
+    }
+}
+
+/// The table's stream read through the DynamoDB Streams API, every shard from its oldest
+/// record (`form-handler notify`). Errors name the operation and code only.
+pub struct StreamReader {
+    streams: aws_sdk_dynamodbstreams::Client,
+    /// The shard iterators to read next.
+    iterators: Vec<String>,
+    /// Whether the last round over the shards found no record.
+    caught_up: bool,
+}
+
+fn streams_error(
+    what: &'static str,
+    e: &impl aws_sdk_dynamodbstreams::error::ProvideErrorMetadata,
+) -> crate::store::StoreError {
+    crate::store::StoreError::Failed {
+        what,
+        code: e.code().unwrap_or("unknown").to_string(),
+    }
+}
+
+impl StreamReader {
+    /// Opens every shard of `table`'s stream at its oldest record.
+    pub async fn open(
+        dynamodb: &aws_sdk_dynamodb::Client,
+        streams: aws_sdk_dynamodbstreams::Client,
+        table: &str,
+    ) -> Result<StreamReader, crate::store::StoreError> {
+        use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+        let described = dynamodb
+            .describe_table()
+            .table_name(table)
+            .send()
+            .await
+            .map_err(|e| crate::store::dynamo::err("reading the table's description", e))?;
+        let arn = described
+            .table()
+            .and_then(|t| t.latest_stream_arn())
+            .ok_or(crate::store::StoreError::Inconsistent(
+                "the table has no stream: create it with one (form-handler serve does)",
+            ))?
+            .to_string();
+        let stream = streams
+            .describe_stream()
+            .stream_arn(&arn)
+            .send()
+            .await
+            .map_err(|e| streams_error("describing the stream", &e))?;
+        let shards: Vec<String> = stream
+            .stream_description()
+            .map(|d| {
+                d.shards()
+                    .iter()
+                    .filter_map(|s| s.shard_id().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut iterators = Vec::new();
+        for shard in shards {
+            let it = streams
+                .get_shard_iterator()
+                .stream_arn(&arn)
+                .shard_id(shard)
+                .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                .send()
+                .await
+                .map_err(|e| streams_error("opening a shard", &e))?;
+            if let Some(it) = it.shard_iterator() {
+                iterators.push(it.to_string());
+            }
+        }
+        Ok(StreamReader {
+            streams,
+            iterators,
+            caught_up: false,
+        })
+    }
+
+    /// The next records, one round over the shards; `None` when the stream is read up to
+    /// now (every shard gave nothing in the last round) or every shard is closed.
+    pub async fn next_records(&mut self) -> Result<Option<Vec<Record>>, crate::store::StoreError> {
+        if self.iterators.is_empty() || self.caught_up {
+            return Ok(None);
+        }
+        let mut next = Vec::new();
+        let mut records = Vec::new();
+        for it in std::mem::take(&mut self.iterators) {
+            let page = self
+                .streams
+                .get_records()
+                .shard_iterator(it)
+                .send()
+                .await
+                .map_err(|e| streams_error("reading records", &e))?;
+            records.extend(page.records().iter().cloned().map(from_streams_api));
+            if let Some(n) = page.next_shard_iterator() {
+                next.push(n.to_string());
+            }
+        }
+        self.iterators = next;
+        self.caught_up = records.is_empty();
+        Ok(Some(records))
+    }
+
+    /// Reads on from where the last round stopped (for `--follow`, after a pause).
+    pub fn resume(&mut self) {
+        self.caught_up = false;
+    }
+}

@@ -1,0 +1,41 @@
+"""moto's server, answering one request at a time (the Rust tests' moto).
+
+moto 5's DynamoDB transactions are atomic only while no other request runs:
+transact_write_items checks its conditions and writes without a lock, and a cancelled
+transaction puts back a copy of the whole table taken when it started, dropping what a
+concurrent request wrote meanwhile (moto/dynamodb/models/__init__.py). With the table's
+stream on, the copy is slow enough that 32 concurrent posts store several applications.
+DynamoDB isolates transactions; answering one request at a time gives the tests that
+guarantee, with moto's own application and request handler.
+
+    python3 serial_moto.py HOST PORT
+"""
+
+import signal
+import sys
+
+from werkzeug.serving import run_simple
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+
+def main() -> None:
+    host, port = sys.argv[1], int(sys.argv[2])
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        host,
+        port,
+        app,
+        threaded=False,
+        use_reloader=False,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()
