@@ -57,7 +57,11 @@ async fn run() -> Result<(), String> {
     let notifier = &notifier;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
-            Ok::<_, lambda_runtime::Error>(handle_event(notifier, event.payload).await)
+            let (response, metrics) = handle_event(notifier, event.payload).await;
+            for line in metrics {
+                println!("{line}");
+            }
+            Ok::<_, lambda_runtime::Error>(response)
         },
     ))
     .await

@@ -45,6 +45,7 @@ pub fn mails_for(
     let form = forms.get(&app.form_id).ok_or(ComposeError::UnknownForm)?;
     let texts = forms.mail_texts(&form.id);
     let applicant = applicant_address(form, app);
+    let reply_to = applicant.clone().and_then(Result::ok);
     let values = values(form, app);
     let mut out = Vec::new();
     let notifications = &form.notifications;
@@ -54,7 +55,7 @@ pub fn mails_for(
             kind: MailKind::Caseworkers,
             reference: app.reference.clone(),
             to: notifications.caseworkers.clone(),
-            reply_to: applicant.clone(),
+            reply_to,
             subject: text.subject(&values),
             html: html_document(
                 text,
@@ -73,11 +74,14 @@ pub fn mails_for(
         });
     }
     if let (Some(to), Some(text)) = (applicant, &texts.receipt) {
+        // An address mail cannot be sent to: the receipt has no recipient, and the outbox
+        // refuses it (logged and counted, never sent elsewhere).
+        let to = to.map(|a| vec![a]).unwrap_or_default();
         let privacy = format!("{}{}", site_url.trim_end_matches('/'), form.privacy_notice);
         out.push(Mail {
             kind: MailKind::Receipt,
             reference: app.reference.clone(),
-            to: vec![to],
+            to,
             reply_to: None,
             subject: text.subject(&values),
             html: html_document(
@@ -99,13 +103,20 @@ pub fn mails_for(
     Ok(out)
 }
 
-/// The applicant's address from the field the form names for receipts, when there is one
-/// that mail can be sent to.
-fn applicant_address(form: &FormDef, app: &NewApplication) -> Option<Address> {
+/// The applicant's address from the field the form names for receipts: `None` when the
+/// form sends no receipt or the applicant gave no address, an error when mail cannot be
+/// sent to the address given (a part before `@` outside ASCII).
+fn applicant_address(
+    form: &FormDef,
+    app: &NewApplication,
+) -> Option<Result<Address, super::address::AddressError>> {
     let field = form.notifications.receipt_field.as_ref()?;
     let text = app.fields.get(field)?.as_str()?;
-    let email = Email::parse(text, 254).ok()?;
-    Address::of(&email).ok()
+    Some(
+        Email::parse(text, 254)
+            .map_err(|_| super::address::AddressError::Invalid)
+            .and_then(|e| Address::of(&e)),
+    )
 }
 
 fn values<'a>(form: &'a FormDef, app: &'a NewApplication) -> Values<'a> {

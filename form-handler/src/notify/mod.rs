@@ -156,8 +156,16 @@ pub async fn deliver(
     })
 }
 
+/// The code of a mail refused because it has no address it can be sent to.
+pub const NO_USABLE_ADDRESS: &str = "no_usable_address";
+
 async fn send_and_mark(mail: &Mail, outbox: &impl Outbox, marks: &impl Marks) -> Outcome {
-    let (mark, outcome) = match outbox.send(mail).await {
+    let sent = if mail.to.is_empty() {
+        Err(SendError::Rejected(NO_USABLE_ADDRESS.into()))
+    } else {
+        outbox.send(mail).await
+    };
+    let (mark, outcome) = match sent {
         Ok(id) => (Mark::Sent(id.clone()), Outcome::Sent(id)),
         Err(SendError::Rejected(code)) => (Mark::Rejected(code.clone()), Outcome::Rejected(code)),
         Err(SendError::Transient(code)) => return Outcome::Failed(code),

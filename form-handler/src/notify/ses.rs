@@ -1,11 +1,13 @@
-//! Amazon SES (v2) as the outbox. SES builds the MIME message from the subject, the two
-//! parts and the addresses (UTF-8 throughout); throttling and 5xx answers are retried by
-//! the SDK with backoff within [`SesOutbox`]'s deadline, and an address SES refuses is a
-//! refusal for good of that one mail.
+//! Amazon SES (v2) as the outbox. The message is ours ([`crate::mail::mime`]: the subject
+//! and display names as RFC 2047 encoded words, the text and HTML parts in UTF-8, Reply-To),
+//! sent as raw content, so that what the tests read back is byte for byte what SES gets;
+//! throttling and 5xx answers are retried by the SDK with backoff within [`SesOutbox`]'s
+//! deadline, and an address SES refuses is a refusal for good of that one mail.
 
 use std::time::Duration;
 
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{EmailContent, RawMessage};
 
 use super::{Outbox, SendError};
 use crate::mail::{Address, Mail};
@@ -17,7 +19,11 @@ pub const IAM_ACTIONS: &[&str] = &["ses:SendEmail"];
 
 /// The SES error codes that refuse one mail for good: sending it again would not help.
 /// Everything else (throttling, 5xx, a paused account, no connection) is tried again.
-const REFUSALS: &[&str] = &["MessageRejected", "BadRequestException"];
+const REFUSALS: &[&str] = &[
+    "MessageRejected",
+    "BadRequestException",
+    "InvalidParameterValue",
+];
 
 /// SES as an [`Outbox`].
 pub struct SesOutbox {
@@ -45,66 +51,66 @@ impl SesOutbox {
     }
 }
 
-fn content(text: &str) -> Result<Content, SendError> {
-    Content::builder()
-        .data(text)
-        .charset("UTF-8")
-        .build()
-        .map_err(|_| SendError::Rejected("request construction".into()))
-}
-
 impl Outbox for SesOutbox {
     async fn send(&self, mail: &Mail) -> Result<String, SendError> {
-        let message = Message::builder()
-            .subject(content(&mail.subject)?)
-            .body(
-                Body::builder()
-                    .text(content(&mail.text)?)
-                    .html(content(&mail.html)?)
-                    .build(),
-            )
-            .build();
-        let destination = Destination::builder()
-            .set_to_addresses(Some(mail.to.iter().map(Address::header).collect()))
-            .build();
+        let eml = crate::mail::mime::to_eml(mail, &self.from, jiff::Timestamp::now());
+        let raw = RawMessage::builder()
+            .data(Blob::new(eml))
+            .build()
+            .map_err(|_| SendError::Rejected("request construction".into()))?;
+        // The recipients and Reply-To are the message's headers.
         let request = self
             .client
             .send_email()
-            .from_email_address(self.from.header())
-            .destination(destination)
-            .set_reply_to_addresses(mail.reply_to.as_ref().map(|r| vec![r.header()]))
+            .from_email_address(self.from.email())
             .set_configuration_set_name(self.configuration_set.clone())
-            .content(EmailContent::builder().simple(message).build());
+            .content(EmailContent::builder().raw(raw).build());
         let answer = tokio::time::timeout(self.deadline, request.send())
             .await
             .map_err(|_| SendError::Transient("timeout".into()))?;
         match answer {
             Ok(out) => Ok(out.message_id().unwrap_or_default().to_string()),
-            Err(e) => Err(classify(&e)),
+            Err(e) => Err(classify(&e, self.from.email())),
         }
     }
 }
 
 /// An SDK error as a [`SendError`] holding its code (never its message, which can quote
 /// an address).
-fn classify<E, R>(e: &aws_sdk_sesv2::error::SdkError<E, R>) -> SendError
+fn classify<E, R>(e: &aws_sdk_sesv2::error::SdkError<E, R>, sender: &str) -> SendError
 where
     E: aws_sdk_sesv2::error::ProvideErrorMetadata,
 {
     use aws_sdk_sesv2::error::SdkError;
     match e {
         SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("unnamed").to_string();
-            if REFUSALS.contains(&code.as_str()) {
-                SendError::Rejected(code)
-            } else {
-                SendError::Transient(code)
-            }
+            let err = service.err();
+            classify_code(
+                err.code().unwrap_or("unnamed"),
+                err.message().unwrap_or(""),
+                sender,
+            )
         }
         SdkError::TimeoutError(_) => SendError::Transient("timeout".into()),
         SdkError::DispatchFailure(_) => SendError::Transient("connection failed".into()),
         SdkError::ResponseError(_) => SendError::Transient("unreadable response".into()),
         _ => SendError::Transient("unknown".into()),
+    }
+}
+
+/// SES's answer as a [`SendError`]. A refusal is for good when it is about the recipient
+/// (an unverified address in the sandbox, a malformed one); the same code about the
+/// sender (`sender`'s identity not verified, its authorisation missing) is the stack's
+/// fault and is tried again, so that the mail goes once it is fixed (and the alarms fire
+/// meanwhile). The message is read for that, never kept or logged.
+fn classify_code(code: &str, message: &str, sender: &str) -> SendError {
+    let about_sender = message.to_ascii_lowercase().contains(&sender.to_ascii_lowercase());
+    if REFUSALS.contains(&code) && !about_sender {
+        SendError::Rejected(code.to_string())
+    } else if REFUSALS.contains(&code) {
+        SendError::Transient(format!("{code} (sender)"))
+    } else {
+        SendError::Transient(code.to_string())
     }
 }
 
@@ -122,4 +128,38 @@ pub async fn client() -> Client {
         .load()
         .await;
     Client::new(&config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_about_the_recipient_are_for_good_about_the_sender_not() {
+        let sender = "ansoegninger@test.example.dk";
+        assert_eq!(
+            classify_code(
+                "MessageRejected",
+                "Email address is not verified. The following identities failed the check in region EU-NORTH-1: anne@example.dk",
+                sender
+            ),
+            SendError::Rejected("MessageRejected".into())
+        );
+        assert_eq!(
+            classify_code(
+                "MessageRejected",
+                "Email address is not verified. The following identities failed the check in region EU-NORTH-1: ansoegninger@test.example.dk",
+                sender
+            ),
+            SendError::Transient("MessageRejected (sender)".into())
+        );
+        assert_eq!(
+            classify_code("TooManyRequestsException", "Maximum sending rate exceeded.", sender),
+            SendError::Transient("TooManyRequestsException".into())
+        );
+        assert_eq!(
+            classify_code("AccountSuspendedException", "", sender),
+            SendError::Transient("AccountSuspendedException".into())
+        );
+    }
 }

@@ -111,14 +111,15 @@ pub async fn handle_batch<O: Outbox, M: Marks>(
     out
 }
 
-/// The Lambda's handler: a batch of stream records in, the records to retry out.
+/// The Lambda's handler: a batch of stream records in, the records to retry out, and the
+/// metric lines to print (see [`metric_lines`]).
 pub async fn handle_event<O: Outbox, M: Marks>(
     notifier: &Notifier<O, M>,
     event: Event,
-) -> DynamoDbEventResponse {
+) -> (DynamoDbEventResponse, Vec<String>) {
     let records: Vec<Record> = event.records.into_iter().map(from_lambda).collect();
     let outcome = handle_batch(notifier, &records).await;
-    emit_metrics(&outcome);
+    let metrics = metric_lines(&outcome);
     let mut response = DynamoDbEventResponse::default();
     response.batch_item_failures = outcome
         .failures
@@ -129,31 +130,36 @@ pub async fn handle_event<O: Outbox, M: Marks>(
             failure
         })
         .collect();
-    response
+    (response, metrics)
 }
 
-/// The mails refused for good, as CloudWatch metrics (the embedded metric format: one JSON
-/// line on standard output, which Lambda's log turns into a metric; no permission needed).
-fn emit_metrics(outcome: &BatchOutcome) {
+/// The mails refused for good, as CloudWatch metrics in the embedded metric format: JSON
+/// lines that, printed on standard output, Lambda's log turns into the metric
+/// [`REJECTED_METRIC`] by kind of mail (no permission needed).
+pub fn metric_lines(outcome: &BatchOutcome) -> Vec<String> {
+    let mut out = Vec::new();
     for delivery in &outcome.deliveries {
         for (kind, o) in &delivery.outcomes {
             if matches!(o, super::Outcome::Rejected(_)) {
-                let line = serde_json::json!({
-                    "_aws": {
-                        "Timestamp": jiff::Timestamp::now().as_millisecond(),
-                        "CloudWatchMetrics": [{
-                            "Namespace": METRIC_NAMESPACE,
-                            "Dimensions": [["kind"]],
-                            "Metrics": [{"Name": REJECTED_METRIC, "Unit": "Count"}],
-                        }],
-                    },
-                    "kind": kind.as_str(),
-                    REJECTED_METRIC: 1,
-                });
-                println!("{line}");
+                out.push(
+                    serde_json::json!({
+                        "_aws": {
+                            "Timestamp": jiff::Timestamp::now().as_millisecond(),
+                            "CloudWatchMetrics": [{
+                                "Namespace": METRIC_NAMESPACE,
+                                "Dimensions": [["kind"]],
+                                "Metrics": [{"Name": REJECTED_METRIC, "Unit": "Count"}],
+                            }],
+                        },
+                        "kind": kind.as_str(),
+                        REJECTED_METRIC: 1,
+                    })
+                    .to_string(),
+                );
             }
         }
     }
+    out
 }
 
 /// The namespace of the notifier's metrics.

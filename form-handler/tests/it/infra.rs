@@ -16,20 +16,20 @@ use form_handler::store::dynamo::{IAM_ACTIONS, INDEX, OPERATIONS};
 use form_handler::store::local::LocalStore;
 use serde_yaml::Value;
 
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     serde_yaml::from_str(&text).unwrap()
 }
 
-fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn resource<'a>(template: &'a Value, name: &str) -> &'a Value {
     let r = &template["Resources"][name];
     assert!(!r.is_null(), "the template has no resource {name}");
     r
 }
 
 /// A plain string, or the text inside a short-form intrinsic (`!Sub "..."`).
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Tagged(t) => text(&t.value),
@@ -37,7 +37,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn strings(v: &Value) -> BTreeSet<String> {
+pub(crate) fn strings(v: &Value) -> BTreeSet<String> {
     match v {
         Value::Sequence(items) => items.iter().map(text).collect(),
         other => BTreeSet::from([text(other)]),

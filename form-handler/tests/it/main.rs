@@ -5,6 +5,8 @@
 
 mod api;
 mod infra;
+mod infra_notifier;
+mod mail;
 mod moto;
 mod robust;
 

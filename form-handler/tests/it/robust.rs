@@ -237,3 +237,59 @@ async fn nothing_an_applicant_wrote_reaches_the_log() {
         assert!(!text.contains(secret), "`{secret}` is in the log:\n{text}");
     }
 }
+
+#[tokio::test]
+async fn the_notifier_logs_references_kinds_and_outcomes_never_an_address_or_an_answer() {
+    use form_handler::notify::stream::handle_event;
+    let log = captured_log();
+    let moto = Moto::start();
+    let st = crate::api::state(&moto, "notifier-logs", day("2019-03-01"), 10_000).await;
+    crate::mail::verify_sender(&crate::mail::ses_client(&moto.endpoint())).await;
+    let (status, _, body) = send(&st, json_post(&as_json(VALID))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let reference = serde_json::from_str::<serde_json::Value>(&body).unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let notifier = crate::mail::notifier(&moto, &moto.endpoint(), "notifier-logs");
+    let records = crate::mail::stream_records(&moto, "notifier-logs").await;
+    let (response, _) = handle_event(&notifier, crate::mail::lambda_event(&records)).await;
+    assert!(response.batch_item_failures.is_empty());
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let mine: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .filter(|l: &serde_json::Value| {
+            l["fields"]["message"] == "mail" && l["fields"]["reference"] == reference.as_str()
+        })
+        .collect();
+    let kinds: Vec<(&str, &str)> = mine
+        .iter()
+        .map(|l| {
+            (
+                l["fields"]["kind"].as_str().unwrap(),
+                l["fields"]["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, [("caseworkers", "sent"), ("receipt", "sent")], "{text}");
+    for line in &mine {
+        assert!(
+            !line["fields"]["message_id"].as_str().unwrap_or("").is_empty(),
+            "SES's message id is logged: {line}"
+        );
+    }
+    for secret in [
+        "Anne",
+        "anne@example.dk",
+        "dagtilbudsvejledning@socialstyrelsen.dk",
+        "ansoegninger@",
+        "22334455",
+        "Rådhuspladsen",
+        "udsatte positioner",
+        "Ny ansøgning",
+    ] {
+        assert!(!text.contains(secret), "`{secret}` is in the log:\n{text}");
+    }
+}
