@@ -51,6 +51,9 @@ if [ ! -x "$infra_tools/guard/bin/cfn-guard" ]; then
   cargo install --quiet --locked cfn-guard --version 3.2.1 --root "$infra_tools/guard"
 fi
 infra_path="$infra_tools/sam/bin:$infra_tools/checkov/bin:$infra_tools/guard/bin:$PATH"
+# cargo-lambda for the tests that run the Lambda binaries under its emulator; at the end of
+# PATH, so that its virtualenv's python3 does not shadow the one moto is installed for.
+export PATH="$PATH:$infra_tools/lambda/bin"
 
 # --- Rust --------------------------------------------------------------------------------
 say "cargo fmt --check"
@@ -79,13 +82,15 @@ say "application forms end to end: site-gen serve + form handler + DynamoDB (mot
 cargo build --quiet -p site-gen --features dynamodb && cargo build --quiet -p form-handler
 node site-gen/tests/browser/api-e2e.mjs --stack serve --site-gen "$target_dir/debug/site-gen" --form-handler "$target_dir/debug/form-handler"
 say "application forms end to end as deployed: CloudFront-shaped server + form-handler in Lambda mode (cargo lambda watch) + moto, in Chromium"
-PATH="$infra_tools/lambda/bin:$PATH" node site-gen/tests/browser/api-e2e.mjs --stack lambda --site "$target_dir/site-today" --form-handler "$target_dir/debug/form-handler"
+node site-gen/tests/browser/api-e2e.mjs --stack lambda --site "$target_dir/site-today" --form-handler "$target_dir/debug/form-handler"
 
 say "the gate itself fails on a broken site"
 node site-gen/tests/browser/selftest.mjs
 
 say "live preview in Chromium: edit, break, fix"
 node site-gen/tests/browser/serve-test.mjs --bin "$site_gen"
+say "the preview's mails in Chromium: .eml files, /_mail/, axe, Nu, editing the words"
+node site-gen/tests/browser/mail-test.mjs --bin "$site_gen"
 
 say "deployment, offline: cfn-lint, checkov, cfn-guard, sam validate, CloudFront functions, deploy --dry-run"
 PATH="$infra_path" infra/check --site "$target_dir/site-today"

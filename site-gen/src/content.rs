@@ -9,7 +9,7 @@ use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, Rendered};
 
 /// Folders under `content/` that hold data for the generator, not pages or files to publish.
-pub const RESERVED_DIRS: &[&str] = &["forms", "data"];
+pub const RESERVED_DIRS: &[&str] = &["forms", "data", "mail"];
 
 /// What `content/` holds.
 #[derive(Debug, Default, Clone)]

@@ -159,9 +159,8 @@ fn facts(
     out
 }
 
-const STYLE: &str = "body{font-family:Arial,Helvetica,sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a;margin:0;padding:16px}main{max-width:40em}dt{font-weight:bold;margin-top:8px}dd{margin:0 0 0 0}h1{font-size:24px}h2{font-size:20px;margin-top:24px}";
-
-/// The HTML part: a whole document.
+/// The HTML part: a whole document, plain semantic HTML that every mail client shows with
+/// its own reading style (no style sheet, no images, nothing fetched from elsewhere).
 fn html_document(
     text: &MailText,
     values: &Values,
@@ -170,7 +169,7 @@ fn html_document(
     privacy: Option<&str>,
 ) -> String {
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
         escape_html(&text.subject(values)),
         escape_html(&text.title(values)),
     );

@@ -81,8 +81,10 @@ pub async fn follow(
     outbox: MailDir,
     site_url: String,
 ) {
-    let crate::store::Store::Local(store) = &state.store else {
-        return;
+    let store = match &state.store {
+        crate::store::Store::Local(store) => store,
+        #[cfg(feature = "aws")]
+        _ => return,
     };
     let mut seen = 0;
     loop {

@@ -104,7 +104,9 @@ where
 /// fault and is tried again, so that the mail goes once it is fixed (and the alarms fire
 /// meanwhile). The message is read for that, never kept or logged.
 fn classify_code(code: &str, message: &str, sender: &str) -> SendError {
-    let about_sender = message.to_ascii_lowercase().contains(&sender.to_ascii_lowercase());
+    let about_sender = message
+        .to_ascii_lowercase()
+        .contains(&sender.to_ascii_lowercase());
     if REFUSALS.contains(&code) && !about_sender {
         SendError::Rejected(code.to_string())
     } else if REFUSALS.contains(&code) {
@@ -154,7 +156,11 @@ mod tests {
             SendError::Transient("MessageRejected (sender)".into())
         );
         assert_eq!(
-            classify_code("TooManyRequestsException", "Maximum sending rate exceeded.", sender),
+            classify_code(
+                "TooManyRequestsException",
+                "Maximum sending rate exceeded.",
+                sender
+            ),
             SendError::Transient("TooManyRequestsException".into())
         );
         assert_eq!(

@@ -51,7 +51,11 @@ fn the_notifier_gets_the_environment_it_reads() {
         "MailConfigurationSet"
     );
     let props = &resource(&t, "Notifier")["Metadata"]["BuildProperties"];
-    assert_eq!(text(&props["Binary"]), "notifier", "the notifier's own binary");
+    assert_eq!(
+        text(&props["Binary"]),
+        "notifier",
+        "the notifier's own binary"
+    );
 }
 
 #[test]
@@ -79,11 +83,16 @@ fn the_stream_and_its_mapping_are_what_the_notifier_expects() {
         serde_json::from_str(&text(&p["FilterCriteria"]["Filters"][0]["Pattern"])).unwrap();
     let expected: serde_json::Value = serde_json::from_str(FILTER_PATTERN).unwrap();
     assert_eq!(pattern, expected, "only new application items");
-    assert_eq!(strings(&p["FunctionResponseTypes"]), set(&["ReportBatchItemFailures"]));
+    assert_eq!(
+        strings(&p["FunctionResponseTypes"]),
+        set(&["ReportBatchItemFailures"])
+    );
     assert_eq!(p["BisectBatchOnFunctionError"], Value::Bool(true));
     let retries = p["MaximumRetryAttempts"].as_u64().expect("bounded retries");
     assert!((1..=100).contains(&retries), "{retries} retries");
-    let age = p["MaximumRecordAgeInSeconds"].as_u64().expect("bounded record age");
+    let age = p["MaximumRecordAgeInSeconds"]
+        .as_u64()
+        .expect("bounded record age");
     assert!((60..=86_400).contains(&age), "{age} s");
     assert_eq!(text(&p["DestinationConfig"]["OnFailure"]["Type"]), "SQS");
     assert_eq!(
@@ -93,8 +102,15 @@ fn the_stream_and_its_mapping_are_what_the_notifier_expects() {
     let queue = &resource(&t, "NotifierFailures")["Properties"];
     assert_eq!(text(&queue["KmsMasterKeyId"]), "EncryptionKey", "encrypted");
     let alarm = &resource(&t, "NotifierFailuresAlarm")["Properties"];
-    assert_eq!(text(&alarm["Dimensions"][0]["Value"]), "NotifierFailures.QueueName");
-    assert_eq!(alarm["Threshold"].as_u64(), Some(1), "the alarm fires on one message");
+    assert_eq!(
+        text(&alarm["Dimensions"][0]["Value"]),
+        "NotifierFailures.QueueName"
+    );
+    assert_eq!(
+        alarm["Threshold"].as_u64(),
+        Some(1),
+        "the alarm fires on one message"
+    );
 }
 
 #[test]
@@ -115,7 +131,10 @@ fn the_notifier_may_do_exactly_what_its_code_does() {
 
     let stream = statement_with(&t, "dynamodb:GetRecords");
     assert_eq!(strings(&stream["Action"]), set(STREAM_ACTIONS));
-    assert_eq!(text(&stream["Resource"]), "${ApplicationsTable.Arn}/stream/*");
+    assert_eq!(
+        text(&stream["Resource"]),
+        "${ApplicationsTable.Arn}/stream/*"
+    );
 
     let items = statement_with(&t, "dynamodb:UpdateItem");
     assert_eq!(strings(&items["Action"]), set(marks::IAM_ACTIONS));

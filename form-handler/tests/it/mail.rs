@@ -67,7 +67,9 @@ pub(crate) fn notifier(
         site_url: SITE.into(),
         outbox: SesOutbox::new(
             ses_client(ses_endpoint),
-            Address::parse(SENDER).unwrap().named("Socialstyrelsen – Dagtilbud"),
+            Address::parse(SENDER)
+                .unwrap()
+                .named("Socialstyrelsen – Dagtilbud"),
             None,
             Duration::from_secs(30),
         ),
@@ -197,7 +199,7 @@ pub(crate) async fn sent(endpoint: &str) -> Vec<SentMail> {
         .cloned()
         .unwrap_or_default()
         .iter()
-        .map(|m| parse_raw(m))
+        .map(parse_raw)
         .collect()
 }
 
@@ -219,7 +221,11 @@ fn parse_raw(m: &serde_json::Value) -> SentMail {
         .unwrap()
         .1
         .clone();
-    let boundary = content_type.split("boundary=\"").nth(1).unwrap().trim_end_matches('"');
+    let boundary = content_type
+        .split("boundary=\"")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches('"');
     let mut text = String::new();
     let mut html = String::new();
     for part in body.split(&format!("--{boundary}")) {
@@ -362,28 +368,53 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
         ("Ledelsen bakker op om ansøgningen", "Ja"),
     ] {
         for (part, text) in [("text", &caseworkers.text), ("html", &caseworkers.html)] {
-            assert!(text.contains(label) && text.contains(value), "{part}: {label} = {value}\n{text}");
+            assert!(
+                text.contains(label) && text.contains(value),
+                "{part}: {label} = {value}\n{text}"
+            );
         }
     }
     assert!(caseworkers.text.contains("Vi vil styrke læringsmiljøerne"));
     assert!(caseworkers.text.contains("Ansøgningsrunde: 2019-03"));
-    assert!(caseworkers.text.contains(&format!("Referencenummer: {reference}")));
+    assert!(
+        caseworkers
+            .text
+            .contains(&format!("Referencenummer: {reference}"))
+    );
 
     let receipt = &mails[1];
     assert_eq!(receipt.destinations, ["anne@example.dk"]);
     assert_eq!(receipt.header("Reply-To"), None);
-    assert!(receipt.subject().ends_with(&reference), "{}", receipt.subject());
+    assert!(
+        receipt.subject().ends_with(&reference),
+        "{}",
+        receipt.subject()
+    );
     for (part, text) in [("text", &receipt.text), ("html", &receipt.html)] {
         assert!(text.contains(&reference), "{part}");
-        assert!(text.contains("1. marts 2019 kl."), "{part}: the time received");
-        assert!(text.contains(&format!("{SITE}/privatlivspolitik/")), "{part}: the privacy notice");
+        assert!(
+            text.contains("1. marts 2019 kl."),
+            "{part}: the time received"
+        );
+        assert!(
+            text.contains(&format!("{SITE}/privatlivspolitik/")),
+            "{part}: the privacy notice"
+        );
         assert!(text.contains("Hvad sker der nu?"), "{part}");
     }
     // Nothing the applicant typed: no name, no free text, no other answer.
     let all = receipt.all_text();
     for typed in [
-        "Anne", "Sørensen", "anne@example.dk", "Børnehuset", "Myretuen", "Rådhuspladsen",
-        "10103940", "22334455", "Dagtilbudschef", "styrke læringsmiljøerne",
+        "Anne",
+        "Sørensen",
+        "anne@example.dk",
+        "Børnehuset",
+        "Myretuen",
+        "Rådhuspladsen",
+        "10103940",
+        "22334455",
+        "Dagtilbudschef",
+        "styrke læringsmiljøerne",
     ] {
         assert!(!all.contains(typed), "the receipt holds `{typed}`:\n{all}");
     }
@@ -391,7 +422,11 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
     // Marked, each with SES's message id.
     let marks = marks(&moto, "mails", &reference).await;
     assert_eq!(marks.len(), 2, "{marks:?}");
-    assert!(marks.values().all(|v| v.as_s().unwrap().starts_with("sent ")));
+    assert!(
+        marks
+            .values()
+            .all(|v| v.as_s().unwrap().starts_with("sent "))
+    );
 
     // The same batch again (a retry, a redelivery): nothing new is sent.
     let (response, _) = handle_event(&notifier, lambda_event(&records)).await;
@@ -407,17 +442,33 @@ async fn a_honeypot_post_and_a_repeated_post_send_nothing() {
     let first = send(&st, json_post(&body)).await;
     assert_eq!(first.0, StatusCode::CREATED);
     let again = send(&st, json_post(&body)).await;
-    assert_eq!(again.0, StatusCode::CREATED, "a repeat gets the first receipt");
+    assert_eq!(
+        again.0,
+        StatusCode::CREATED,
+        "a repeat gets the first receipt"
+    );
     assert_eq!(reference_of(&first.2), reference_of(&again.2));
-    let bot = send(&st, json_post(&body.replace("\"website\":\"\"", "\"website\":\"https://spam.example\""))).await;
+    let bot = send(
+        &st,
+        json_post(&body.replace("\"website\":\"\"", "\"website\":\"https://spam.example\"")),
+    )
+    .await;
     assert_eq!(bot.0, StatusCode::CREATED, "bots get the normal answer");
 
     let records = stream_records(&moto, "quiet").await;
     // The application and its idempotency record: the handler passes over the latter.
     assert_eq!(records.len(), 2, "{records:?}");
-    let (response, _) = handle_event(&notifier(&moto, &moto.endpoint(), "quiet"), lambda_event(&records)).await;
+    let (response, _) = handle_event(
+        &notifier(&moto, &moto.endpoint(), "quiet"),
+        lambda_event(&records),
+    )
+    .await;
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!(sent(&moto.endpoint()).await.len(), 2, "one application, two mails");
+    assert_eq!(
+        sent(&moto.endpoint()).await.len(),
+        2,
+        "one application, two mails"
+    );
 }
 
 #[tokio::test]
@@ -433,7 +484,11 @@ async fn ses_unreachable_fails_exactly_the_applications_and_the_retry_sends_each
     let records = stream_records(&moto, "faults").await;
     let applications: Vec<String> = records
         .iter()
-        .filter(|r| r.new_image.as_ref().is_some_and(|i| i["pk"].as_s().unwrap().starts_with("APP#")))
+        .filter(|r| {
+            r.new_image
+                .as_ref()
+                .is_some_and(|i| i["pk"].as_s().unwrap().starts_with("APP#"))
+        })
         .map(|r| r.sequence_number.clone())
         .collect();
     assert_eq!(applications.len(), 2);
@@ -474,17 +529,30 @@ async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_casewo
     let notifier = notifier(&moto, &moto.endpoint(), "refused");
     let records = stream_records(&moto, "refused").await;
     let (response, metrics) = handle_event(&notifier, lambda_event(&records)).await;
-    assert!(response.batch_item_failures.is_empty(), "it holds back nothing");
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "it holds back nothing"
+    );
     let mails = sent(&moto.endpoint()).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].destinations, [CASEWORKERS]);
-    assert_eq!(mails[0].header("Reply-To"), None, "no Reply-To mail cannot go to");
+    assert_eq!(
+        mails[0].header("Reply-To"),
+        None,
+        "no Reply-To mail cannot go to"
+    );
     assert_eq!(metrics.len(), 1, "{metrics:?}");
     let metric: serde_json::Value = serde_json::from_str(&metrics[0]).unwrap();
     assert_eq!(metric["kind"], "receipt");
     assert_eq!(metric["MailRejected"], 1);
-    assert_eq!(metric["_aws"]["CloudWatchMetrics"][0]["Namespace"], "DagtilbudVejledning/Mail");
-    assert!(!metrics[0].contains("eksempel.dk"), "no address in the metric");
+    assert_eq!(
+        metric["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "DagtilbudVejledning/Mail"
+    );
+    assert!(
+        !metrics[0].contains("eksempel.dk"),
+        "no address in the metric"
+    );
     let marks = marks(&moto, "refused", &reference).await;
     assert_eq!(
         marks["mail_receipt"].as_s().unwrap(),

@@ -8,6 +8,7 @@ mod infra;
 mod infra_notifier;
 mod mail;
 mod moto;
+mod notifier_lambda;
 mod robust;
 
 pub use moto::Moto;

@@ -46,7 +46,11 @@ impl Moto {
         self.child = Some(child);
         let deadline = Instant::now() + READY_WITHIN;
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 panic!(
                     "moto exited ({status}) before it listened: is it installed? pip install 'moto[server]' (./test.sh does)"
                 );

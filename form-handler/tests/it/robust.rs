@@ -273,10 +273,17 @@ async fn the_notifier_logs_references_kinds_and_outcomes_never_an_address_or_an_
             )
         })
         .collect();
-    assert_eq!(kinds, [("caseworkers", "sent"), ("receipt", "sent")], "{text}");
+    assert_eq!(
+        kinds,
+        [("caseworkers", "sent"), ("receipt", "sent")],
+        "{text}"
+    );
     for line in &mine {
         assert!(
-            !line["fields"]["message_id"].as_str().unwrap_or("").is_empty(),
+            !line["fields"]["message_id"]
+                .as_str()
+                .unwrap_or("")
+                .is_empty(),
             "SES's message id is logged: {line}"
         );
     }
