@@ -314,8 +314,11 @@ async fn notify(follow: bool) -> Result<ExitCode> {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
     let ses = form_handler::notify::ses::client().await;
-    if std::env::var_os("AWS_ENDPOINT_URL_SESV2").is_some() {
-        local_identity(&ses, settings.from.email()).await?;
+    if std::env::var_os("AWS_ENDPOINT_URL_SESV2").is_some()
+        && let Err(e) = local_identity(&ses, settings.from.email()).await
+    {
+        // The sends will fail and say so, application by application.
+        eprintln!("warning: {e:#}");
     }
     let notifier = Notifier {
         forms: Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,

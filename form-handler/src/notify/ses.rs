@@ -117,19 +117,19 @@ fn classify_code(code: &str, message: &str, sender: &str) -> SendError {
 }
 
 /// The SDK configuration for SES: the standard sources (`AWS_ENDPOINT_URL_SESV2` among them),
-/// with up to five attempts and backoff for throttling and 5xx answers.
+/// with up to five attempts and backoff for throttling and 5xx answers unless
+/// `AWS_MAX_ATTEMPTS` says otherwise.
 pub async fn client() -> Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(
-            aws_config::timeout::TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .operation_attempt_timeout(Duration::from_secs(5))
-                .build(),
-        )
-        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5))
-        .load()
-        .await;
-    Client::new(&config)
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(
+        aws_config::timeout::TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .operation_attempt_timeout(Duration::from_secs(5))
+            .build(),
+    );
+    if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+        loader = loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
+    }
+    Client::new(&loader.load().await)
 }
 
 #[cfg(test)]

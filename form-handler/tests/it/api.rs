@@ -139,7 +139,7 @@ async fn every_answer_of_the_contract() {
         "a postcode is text: 0800 keeps its 0"
     );
     assert_eq!(app.fields["ledelsesopbakning"], true);
-    assert_eq!(app.privacy_notice_version, "2026-11-23");
+    assert_eq!(app.privacy_notice_version, "2026-11-30");
     assert!(app.expires_at > app.received_at + jiff::SignedDuration::from_hours(24 * 729));
 
     // A reload of the same post: the same reference, nothing new.

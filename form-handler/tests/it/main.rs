@@ -9,6 +9,7 @@ mod infra_notifier;
 mod mail;
 mod moto;
 mod notifier_lambda;
+mod notify_cli;
 mod robust;
 
 pub use moto::Moto;
