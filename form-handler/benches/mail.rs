@@ -15,7 +15,9 @@ fn bench(c: &mut Criterion) {
     let app = sample::application(form, &forms);
     let from = form_handler::mail::Address::parse("ansoegninger@dagtilbud.example.dk").unwrap();
     c.bench_function("both mails of one application (minivejledning)", |b| {
-        b.iter(|| black_box(mails_for(&forms, black_box(&app), "https://dagtilbud.example.dk").unwrap()))
+        b.iter(|| {
+            black_box(mails_for(&forms, black_box(&app), "https://dagtilbud.example.dk").unwrap())
+        })
     });
     c.bench_function("both mails of one application, as MIME messages", |b| {
         b.iter(|| {

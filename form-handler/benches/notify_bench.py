@@ -134,7 +134,9 @@ def run_notify(moto):
         "RUST_LOG": "warn",
     }
     t0 = time.perf_counter()
-    subprocess.run([BIN, "notify", "--once"], env=env, check=True, stderr=subprocess.DEVNULL)
+    done = subprocess.run([BIN, "notify", "--once"], env=env, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"notify --once exited with {done.returncode}:\n{done.stderr[-2000:]}")
     seconds = time.perf_counter() - t0
     sent = moto.sent()
     assert len(sent) == 2 * N, f"{len(sent)} mails sent, want {2 * N}"
@@ -202,7 +204,7 @@ def start_to_ready(binary, env, times=10):
         t0 = time.perf_counter()
         proc = subprocess.Popen(
             [binary],
-            env={**env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}", "AWS_LAMBDA_FUNCTION_NAME": "bench"},
+            env={**env, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{port}", "AWS_LAMBDA_FUNCTION_NAME": "bench", "AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256"},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -1,7 +1,7 @@
-//! The `form-handler` binary: under AWS Lambda (when the Lambda runtime starts it) it serves
-//! the HTTP API with DynamoDB; on a developer's machine it runs the same router as a local
-//! server (`serve`), sends the mails of stored applications as the notifier Lambda does
-//! (`notify`), and gives caseworkers their export (`export`).
+//! The `form-handler` command for developers and caseworkers: the HTTP handler's router as a
+//! local server (`serve`), the notifier's code over the table's stream (`notify`), and the
+//! caseworkers' export (`export`). The Lambdas are their own binaries, so that each zip holds
+//! only its own code: `api` (the HTTP API) and `notifier` (the stream).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -113,20 +113,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `RATE_LIMIT_PER_MINUTE`, 20 when unset.
-fn rate_limit() -> Result<u32> {
-    match std::env::var(env::RATE_LIMIT_PER_MINUTE) {
-        Err(_) => Ok(20),
-        Ok(v) => match v.trim().parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(n),
-            _ => bail!(
-                "{} `{v}` must be a whole number of posts per minute, at least 1",
-                env::RATE_LIMIT_PER_MINUTE
-            ),
-        },
-    }
-}
-
 /// DynamoDB when the table is configured (creating it when `create` and it is missing),
 /// else the local file (created when `create`; else it must exist).
 async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
@@ -174,7 +160,6 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 
 async fn run_command(command: Option<Command>) -> Result<()> {
     match command {
-        None if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() => lambda().await,
         None => bail!("run `form-handler serve` for a local server, or see --help"),
         Some(Command::Serve {
             bind,
@@ -194,7 +179,7 @@ async fn run_command(command: Option<Command>) -> Result<()> {
                 forms,
                 store,
                 date.map_or(Clock::Real, Clock::OnDay),
-                RateLimiter::new(rate_limit()?),
+                RateLimiter::from_env().map_err(anyhow::Error::msg)?,
                 std::env::var(env::SITE_ORIGIN).ok(),
             ));
             if matches!(state.store, Store::Local(_)) {
@@ -276,24 +261,6 @@ fn init_logging() -> Result<()> {
     form_handler::logging::init().map_err(anyhow::Error::msg)
 }
 
-/// Under AWS Lambda: DynamoDB from `APPLICATIONS_TABLE`, the client built once.
-async fn lambda() -> Result<()> {
-    init_logging()?;
-    let table = std::env::var(env::APPLICATIONS_TABLE).context("APPLICATIONS_TABLE is not set")?;
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let state = AppState::new(
-        Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
-        Store::Dynamo(DynamoStore::new(client, table)),
-        Clock::Real,
-        RateLimiter::new(rate_limit()?),
-        std::env::var(env::SITE_ORIGIN).ok(),
-    )
-    .with_origin_secret(std::env::var(env::ORIGIN_SECRET).ok());
-    lambda_http::run(router(Arc::new(state)))
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
 /// The sender of a preview's mails when `MAIL_FROM` is not set.
 fn local_sender() -> form_handler::mail::Address {
     form_handler::mail::Address::parse("afsender@eksempel.invalid")
@@ -310,7 +277,7 @@ async fn notify(follow: bool) -> Result<ExitCode> {
     use form_handler::notify::stream::{Notifier, StreamReader, handle_batch};
     init_logging()?;
     let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
-    let sdk = sdk_config().await;
+    let sdk = form_handler::notify::sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
     let ses = form_handler::notify::ses::client().await;

@@ -12,7 +12,7 @@ use form_handler::forms::Forms;
 use form_handler::notify::Settings;
 use form_handler::notify::ses::SesOutbox;
 use form_handler::notify::stream::{Notifier, handle_event};
-use form_handler::store::dynamo::{Client, DynamoStore, sdk_config};
+use form_handler::store::dynamo::{Client, DynamoStore};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 /// The longest one mail may take at SES, retries included (the function's timeout, 60 s in
@@ -52,7 +52,10 @@ async fn run() -> Result<(), String> {
             settings.configuration_set,
             SEND_DEADLINE,
         ),
-        marks: DynamoStore::new(Client::new(&sdk_config().await), settings.table),
+        marks: DynamoStore::new(
+            Client::new(&form_handler::notify::sdk_config().await),
+            settings.table,
+        ),
     };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(

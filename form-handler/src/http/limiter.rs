@@ -32,6 +32,20 @@ struct Buckets {
 }
 
 impl RateLimiter {
+    /// The limit `RATE_LIMIT_PER_MINUTE` sets, 20 when unset; the error names the variable.
+    pub fn from_env() -> Result<RateLimiter, String> {
+        let name = crate::env::RATE_LIMIT_PER_MINUTE;
+        match std::env::var(name) {
+            Err(_) => Ok(RateLimiter::new(20)),
+            Ok(v) => match v.trim().parse::<u32>() {
+                Ok(n) if n >= 1 => Ok(RateLimiter::new(n)),
+                _ => Err(format!(
+                    "{name} `{v}` must be a whole number of posts per minute, at least 1"
+                )),
+            },
+        }
+    }
+
     pub fn new(per_minute: u32) -> RateLimiter {
         RateLimiter::with_max_clients(per_minute, 50_000)
     }

@@ -206,6 +206,23 @@ pub fn log(delivery: &Delivery) {
     }
 }
 
+/// The SDK configuration of the notifier's DynamoDB and Streams clients: the standard
+/// sources (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_DYNAMODB_STREAMS`), with time for a
+/// page of a thousand stream records (the notifier answers no person; its invocation has 60 s).
+#[cfg(feature = "aws")]
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(2))
+                .operation_attempt_timeout(std::time::Duration::from_secs(20))
+                .build(),
+        )
+        .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await
+}
+
 /// The notifier's settings from the environment (the Lambda's and `form-handler notify`'s).
 #[derive(Debug, Clone)]
 pub struct Settings {

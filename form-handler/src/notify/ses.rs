@@ -127,7 +127,8 @@ pub async fn client() -> Client {
             .build(),
     );
     if std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
-        loader = loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
+        loader =
+            loader.retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5));
     }
     Client::new(&loader.load().await)
 }

@@ -251,14 +251,22 @@ pub struct StreamReader {
     caught_up: bool,
 }
 
-fn streams_error(
+fn streams_error<E, R>(
     what: &'static str,
-    e: &impl aws_sdk_dynamodbstreams::error::ProvideErrorMetadata,
-) -> crate::store::StoreError {
-    crate::store::StoreError::Failed {
-        what,
-        code: e.code().unwrap_or("unknown").to_string(),
-    }
+    e: &aws_sdk_dynamodbstreams::error::SdkError<E, R>,
+) -> crate::store::StoreError
+where
+    E: aws_sdk_dynamodbstreams::error::ProvideErrorMetadata,
+{
+    use aws_sdk_dynamodbstreams::error::SdkError;
+    let code = match e {
+        SdkError::ServiceError(s) => s.err().code().unwrap_or("unnamed").to_string(),
+        SdkError::TimeoutError(_) => "timeout".to_string(),
+        SdkError::DispatchFailure(_) => "connection failed".to_string(),
+        SdkError::ResponseError(_) => "unreadable response".to_string(),
+        _ => "unknown".to_string(),
+    };
+    crate::store::StoreError::Failed { what, code }
 }
 
 impl StreamReader {

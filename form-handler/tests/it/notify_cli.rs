@@ -44,7 +44,11 @@ async fn notify_once_sends_what_is_due_once_and_says_what_it_could_not() {
     let st = state(&moto, "cli", crate::api::day("2019-03-01"), 10_000).await;
     let mut references = Vec::new();
     for name in ["Anne Sørensen", "Bent Hansen"] {
-        let (status, _, body) = send(&st, json_post(&as_json(VALID).replace("Anne Sørensen", name))).await;
+        let (status, _, body) = send(
+            &st,
+            json_post(&as_json(VALID).replace("Anne Sørensen", name)),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED);
         references.push(
             serde_json::from_str::<serde_json::Value>(&body).unwrap()["reference"]
@@ -80,5 +84,9 @@ async fn notify_once_sends_what_is_due_once_and_says_what_it_could_not() {
         assert_eq!(code, 0, "{stderr}");
     }
     let mails = crate::mail::sent(&ses.endpoint()).await;
-    assert_eq!(mails.len(), 4, "two applications, two mails each, once: {mails:?}");
+    assert_eq!(
+        mails.len(),
+        4,
+        "two applications, two mails each, once: {mails:?}"
+    );
 }

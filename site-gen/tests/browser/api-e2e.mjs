@@ -3,14 +3,14 @@
 // server (moto), on one of two stacks:
 //
 //   node api-e2e.mjs --stack serve --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout S]
-//   node api-e2e.mjs --stack lambda --site DIR --form-handler PATH [--chromium PATH] [--timeout S]
+//   node api-e2e.mjs --stack lambda --site DIR --lambda PATH --form-handler PATH [--chromium PATH] [--timeout S]
 //
 // serve: `site-gen serve --date 2019-03-01` (the site and the form handler under /api/ on one
 //   origin; site-gen built with `--features dynamodb`), the mini-course form (its round is open
 //   on that day).
 // lambda: production's path. The site DIR (built for today) behind a CloudFront-shaped server
 //   (cloudfront.mjs: the template's behaviours, functions, origin headers, response headers and
-//   error pages), /api/* forwarded to the `form-handler` binary in Lambda mode under the
+//   error pages), /api/* forwarded to the deployed Lambda binary (`api`, --lambda) under the
 //   runtime emulator `cargo lambda watch --only-lambda-apis` (its Function URL route), with the
 //   environment the template gives the Lambda (samconfig's test environment) and the table made
 //   from the template's definition; the one-year form (open every month). Needs `cargo lambda`
@@ -172,14 +172,15 @@ const usage = makeUsage(
   'api-e2e',
   [
     'usage: node api-e2e.mjs --stack serve --site-gen PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
-    '       node api-e2e.mjs --stack lambda --site DIR --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
+    '       node api-e2e.mjs --stack lambda --site DIR --lambda PATH --form-handler PATH [--chromium PATH] [--timeout SECONDS]',
   ].join('\n'),
 );
 
 function parseArgs(argv) {
-  const opts = { stack: 'serve', siteGen: null, site: null, formHandler: null, chromium: DEFAULT_CHROMIUM, timeoutS: 240 };
+  const opts = { stack: 'serve', siteGen: null, site: null, lambda: null, formHandler: null, chromium: DEFAULT_CHROMIUM, timeoutS: 240 };
   readArgs(argv, opts, {
     '--stack': ['stack'],
+    '--lambda': ['lambda', path.resolve],
     '--site-gen': ['siteGen', path.resolve],
     '--site': ['site', path.resolve],
     '--form-handler': ['formHandler', path.resolve],
@@ -189,8 +190,9 @@ function parseArgs(argv) {
   if (!opts.formHandler) usage('--form-handler is required (cargo build -p form-handler)');
   if (opts.stack === 'serve' && !opts.siteGen) usage('--site-gen is required with --stack serve (cargo build -p site-gen --features dynamodb)');
   if (opts.stack === 'lambda' && !opts.site) usage('--site is required with --stack lambda (a site built by site-gen for today)');
+  if (opts.stack === 'lambda' && !opts.lambda) usage('--lambda is required with --stack lambda (the api binary: cargo build -p form-handler)');
   if (opts.stack === 'lambda' && !fs.existsSync(path.join(opts.site, 'index.html'))) usage(`no built site at ${opts.site}`);
-  for (const bin of [opts.siteGen, opts.formHandler].filter(Boolean)) if (!fs.existsSync(bin)) usage(`no binary at ${bin}`);
+  for (const bin of [opts.siteGen, opts.lambda, opts.formHandler].filter(Boolean)) if (!fs.existsSync(bin)) usage(`no binary at ${bin}`);
   checkTimeout(opts, usage);
   return opts;
 }
@@ -345,7 +347,7 @@ async function startLambdaStack(opts, motoPort) {
   // The Lambda's environment is the template's, the emulator's and the SDK's standard
   // variables (moto instead of AWS); nothing else of this machine's.
   const env = { ...shape.env, ...emulator.env, ...shape.functionEnv, ...motoEnv(motoPort) };
-  const child = spawn(opts.formHandler, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.lambda, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   state.lambda = child;
   child.stdout.on('data', (d) => (state.lambdaLog += d));
   child.stderr.on('data', (d) => (state.lambdaLog += d));
@@ -773,7 +775,7 @@ async function main(opts) {
           if (s.problems.length) console.log(tail(state.serverLog, 15, '  server: '));
           return { problems: s.problems, info: origin };
         })
-      : await check('the stack starts: the table as the template defines it, cargo lambda watch, form-handler in Lambda mode, the CloudFront-shaped server', async () => {
+      : await check('the stack starts: the table as the template defines it, cargo lambda watch, the api Lambda binary, the CloudFront-shaped server', async () => {
           const s = await startLambdaStack(opts, motoPort);
           origin = s.origin;
           apiUrl = s.apiUrl;

@@ -1,0 +1,49 @@
+//! The HTTP API Lambda: the form handler's router under the Lambda runtime, storing in
+//! DynamoDB (`APPLICATIONS_TABLE`; the SDK's standard configuration does the rest), built
+//! once at start. See `form_handler::http` for the contract.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use form_handler::env;
+use form_handler::forms::Forms;
+use form_handler::http::{AppState, Clock, RateLimiter, router};
+use form_handler::store::Store;
+use form_handler::store::dynamo::{Client, DynamoStore, sdk_config};
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    form_handler::logging::init()?;
+    let table = std::env::var(env::APPLICATIONS_TABLE)
+        .map_err(|_| format!("{} is not set", env::APPLICATIONS_TABLE))?;
+    let state = AppState::new(
+        Forms::embedded().map_err(|e| e.to_string())?,
+        Store::Dynamo(DynamoStore::new(Client::new(&sdk_config().await), table)),
+        Clock::Real,
+        RateLimiter::from_env()?,
+        std::env::var(env::SITE_ORIGIN).ok(),
+    )
+    .with_origin_secret(std::env::var(env::ORIGIN_SECRET).ok());
+    lambda_http::run(router(Arc::new(state)))
+        .await
+        .map_err(|e| e.to_string())
+}
