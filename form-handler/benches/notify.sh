@@ -23,5 +23,5 @@ done
 command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]'
 cargo build --release -q -p form-handler
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-export BIN="$target/release/form-handler" NOTIFIER="$target/release/notifier" N ROUNDS
+export BIN="$target/release/form-handler" NOTIFIER="$target/release/notifier" API="$target/release/api" N ROUNDS
 exec python3 form-handler/benches/notify_bench.py
