@@ -582,4 +582,27 @@ mod tests {
             ["content/forms/x.yaml:7: unknown round rule `every-tuesday`"]
         );
     }
+
+    #[test]
+    fn a_mail_text_no_form_asks_for_is_an_error_at_the_text() {
+        let form = "id: x\ntitle: X\nversion: 1\nprivacy_notice: /p/\nprivacy_notice_version: \"1\"\nretention_days: 1\nrounds: { rule: last-weekday-of-month }\nfields: []\n";
+        let mail = "---\nsubject: \"S {reference}\"\ntitle: T\n---\nTekst.\n";
+        let errs = Forms::parse(
+            &[(PathBuf::from("content/forms/x.yaml"), form.to_string())],
+            None,
+            &[(
+                PathBuf::from("content/mail/y/kvittering.md"),
+                mail.to_string(),
+            )],
+        )
+        .unwrap_err();
+        let got: Vec<String> = errs
+            .iter()
+            .map(|d| format!("{}: {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            ["content/mail/y/kvittering.md:1: no form sends this mail"]
+        );
+    }
 }

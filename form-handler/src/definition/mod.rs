@@ -902,4 +902,41 @@ mod tests {
             [(29, "the limits of `antal` are too large".to_string())]
         );
     }
+
+    #[test]
+    fn notifications_name_an_email_field_and_real_addresses() {
+        let with = |block: &str| OK.replace("fields:\n", &format!("{block}fields:\n"));
+        assert_eq!(
+            messages(&with("notifications:\n  receipt_to: navn\n")),
+            [(
+                11,
+                "`receipt_to` names `navn`, a text field; the receipt needs an email field"
+                    .to_string()
+            )]
+        );
+        assert_eq!(
+            messages(&with("notifications:\n  receipt_to: mail\n")),
+            [(
+                11,
+                "`receipt_to` names the field `mail`, which the form does not have".to_string()
+            )]
+        );
+        assert_eq!(
+            messages(&with("notifications:\n  caseworkers: [kontoret]\n")),
+            [(
+                11,
+                "`caseworkers`: `kontoret` cannot be used as an e-mail address (not an e-mail address)"
+                    .to_string()
+            )]
+        );
+        let ok = p(&with(
+            "notifications:\n  caseworkers: [kontor@eksempel.dk]\n",
+        ))
+        .unwrap();
+        assert_eq!(
+            ok.notifications.caseworkers[0].email(),
+            "kontor@eksempel.dk"
+        );
+        assert_eq!(ok.notifications.receipt_field, None);
+    }
 }

@@ -395,3 +395,23 @@ fn an_image_from_another_site_which_the_security_policy_would_block() {
         ),
     );
 }
+
+#[test]
+fn a_mail_text_with_a_placeholder_that_does_not_exist() {
+    assert_one(
+        "mail_placeholder",
+        "content/mail/tilmelding/kvittering.md:7",
+        "unknown placeholder `{frist}`",
+        Some("the placeholders are {reference}, {form}, {received}, {round}, {deadline}"),
+    );
+}
+
+#[test]
+fn a_form_that_asks_for_a_mail_without_its_text() {
+    assert_one(
+        "mail_missing",
+        "content/forms/tilmelding.yaml:9",
+        "the caseworkers mail has no text: content/mail/tilmelding/sagsbehandlere.md is missing",
+        Some("write its subject, title and text there (see docs/editors-guide.md)"),
+    );
+}
