@@ -294,7 +294,7 @@ async fn notify(follow: bool) -> Result<ExitCode> {
             ses,
             settings.from.clone(),
             settings.configuration_set.clone(),
-            std::time::Duration::from_secs(20),
+            form_handler::notify::stream::SEND_DEADLINE,
         ),
         marks: DynamoStore::new(dynamodb.clone(), settings.table.clone()),
     };
@@ -312,7 +312,7 @@ async fn notify(follow: bool) -> Result<ExitCode> {
             reader.resume();
             continue;
         };
-        let outcome = handle_batch(&notifier, &records).await;
+        let outcome = handle_batch(&notifier, &records, None).await;
         sent += outcome
             .deliveries
             .iter()

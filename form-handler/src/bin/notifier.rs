@@ -6,18 +6,13 @@
 #![recursion_limit = "256"]
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use form_handler::forms::Forms;
 use form_handler::notify::Settings;
 use form_handler::notify::ses::SesOutbox;
-use form_handler::notify::stream::{Notifier, handle_event};
+use form_handler::notify::stream::{Notifier, SEND_DEADLINE, handle_event};
 use form_handler::store::dynamo::{Client, DynamoStore};
 use lambda_runtime::{LambdaEvent, service_fn};
-
-/// The longest one mail may take at SES, retries included (the function's timeout, 60 s in
-/// infra/template.yaml, leaves room for both mails of a record and the marks).
-const SEND_DEADLINE: Duration = Duration::from_secs(20);
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -60,7 +55,15 @@ async fn run() -> Result<(), String> {
     let notifier = &notifier;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
-            let (response, metrics) = handle_event(notifier, event.payload).await;
+            // The invocation's deadline, as this process's clock sees it. One already past
+            // is none (`cargo lambda watch` sends a duration where Lambda sends a time).
+            let until = event
+                .context
+                .deadline()
+                .duration_since(std::time::SystemTime::now())
+                .ok()
+                .map(|left| std::time::Instant::now() + left);
+            let (response, metrics) = handle_event(notifier, event.payload, until).await;
             for line in metrics {
                 println!("{line}");
             }

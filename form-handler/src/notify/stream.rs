@@ -62,63 +62,87 @@ pub struct BatchOutcome {
 }
 
 /// Delivers the mails of each new application in `records`, in order. Records that hold
-/// no new application (a filter is only a first line) are passed over.
+/// no new application (a filter is only a first line) are passed over. Once one delivery
+/// has failed for now (SES throttling or unreachable), or `until` is near, the records left
+/// are not tried but returned as failures at once: the stream gives them again, and the
+/// invocation does not spend its time on an outbox that is not answering.
 pub async fn handle_batch<O: Outbox, M: Marks>(
     notifier: &Notifier<O, M>,
     records: &[Record],
+    until: Option<std::time::Instant>,
 ) -> BatchOutcome {
     let mut out = BatchOutcome::default();
+    let mut give_up = false;
     for record in records {
-        if record.event_name != "INSERT" {
-            continue;
-        }
-        let Some(app) = record
-            .new_image
-            .as_ref()
-            .filter(|item| {
-                item.get("pk")
-                    .and_then(|v| v.as_s().ok())
-                    .is_some_and(|pk| pk.starts_with("APP#"))
-            })
-            .and_then(crate::store::dynamo::application_from)
-        else {
+        let Some(app) = new_application(record) else {
             continue;
         };
-        match deliver(
-            &notifier.forms,
-            &notifier.site_url,
-            &app,
-            &notifier.outbox,
-            &notifier.marks,
-        )
-        .await
-        {
-            Ok(delivery) => {
-                super::log(&delivery);
-                if delivery.needs_retry() {
-                    out.failures.push(record.sequence_number.clone());
-                    out.failed_references.push(app.reference.clone());
+        give_up |= until.is_some_and(|u| std::time::Instant::now() + RECORD_BUDGET > u);
+        let delivered = if give_up {
+            None
+        } else {
+            match deliver(
+                &notifier.forms,
+                &notifier.site_url,
+                &app,
+                &notifier.outbox,
+                &notifier.marks,
+            )
+            .await
+            {
+                Ok(delivery) => {
+                    super::log(&delivery);
+                    Some(delivery)
                 }
-                out.deliveries.push(delivery);
+                Err(e) => {
+                    tracing::warn!(reference = %app.reference, error = %e, "mail not delivered");
+                    None
+                }
             }
-            Err(e) => {
-                tracing::warn!(reference = %app.reference, error = %e, "mail not delivered");
+        };
+        match delivered {
+            Some(delivery) if !delivery.needs_retry() => out.deliveries.push(delivery),
+            other => {
+                give_up = true;
                 out.failures.push(record.sequence_number.clone());
                 out.failed_references.push(app.reference.clone());
+                out.deliveries.extend(other);
             }
         }
     }
     out
 }
 
+/// The longest one mail may take at SES, retries included.
+pub const SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The time one record's mails may take: two mails at SES and their marks. A record is
+/// started only with this much of the invocation left (60 s in infra/template.yaml).
+const RECORD_BUDGET: std::time::Duration =
+    std::time::Duration::from_secs(2 * SEND_DEADLINE.as_secs() + 5);
+
+/// The new application a record holds, if any: an `INSERT` of an application item.
+fn new_application(record: &Record) -> Option<crate::application::NewApplication> {
+    if record.event_name != "INSERT" {
+        return None;
+    }
+    let image = record.new_image.as_ref()?;
+    let pk = image.get("pk")?.as_s().ok()?;
+    if !pk.starts_with("APP#") {
+        return None;
+    }
+    crate::store::dynamo::application_from(image)
+}
+
 /// The Lambda's handler: a batch of stream records in, the records to retry out, and the
-/// metric lines to print (see [`metric_lines`]).
+/// metric lines to print (see [`metric_lines`]); `until` is the invocation's deadline.
 pub async fn handle_event<O: Outbox, M: Marks>(
     notifier: &Notifier<O, M>,
     event: Event,
+    until: Option<std::time::Instant>,
 ) -> (DynamoDbEventResponse, Vec<String>) {
     let records: Vec<Record> = event.records.into_iter().map(from_lambda).collect();
-    let outcome = handle_batch(notifier, &records).await;
+    let outcome = handle_batch(notifier, &records, until).await;
     let metrics = metric_lines(&outcome);
     let mut response = DynamoDbEventResponse::default();
     response.batch_item_failures = outcome

@@ -335,7 +335,7 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
 
     let notifier = notifier(&moto, &moto.endpoint(), "mails");
     let records = stream_records(&moto, "mails").await;
-    let (response, metrics) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, metrics) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
     assert!(metrics.is_empty(), "{metrics:?}");
 
@@ -429,7 +429,7 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
     );
 
     // The same batch again (a retry, a redelivery): nothing new is sent.
-    let (response, _) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, _) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(sent(&moto.endpoint()).await.len(), 2);
 }
@@ -461,6 +461,7 @@ async fn a_honeypot_post_and_a_repeated_post_send_nothing() {
     let (response, _) = handle_event(
         &notifier(&moto, &moto.endpoint(), "quiet"),
         lambda_event(&records),
+        None,
     )
     .await;
     assert!(response.batch_item_failures.is_empty());
@@ -495,7 +496,7 @@ async fn ses_unreachable_fails_exactly_the_applications_and_the_retry_sends_each
     let notifier = notifier(&moto, &ses.endpoint(), "faults");
 
     ses.stop();
-    let (response, _) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, _) = handle_event(&notifier, lambda_event(&records), None).await;
     let failed: Vec<String> = response
         .batch_item_failures
         .iter()
@@ -506,9 +507,9 @@ async fn ses_unreachable_fails_exactly_the_applications_and_the_retry_sends_each
     // SES is back (empty, as moto starts): the stream retries the batch.
     ses.restart();
     verify_sender(&ses_client(&ses.endpoint())).await;
-    let (response, _) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, _) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(response.batch_item_failures.is_empty(), "{response:?}");
-    let (response, _) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, _) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(response.batch_item_failures.is_empty());
     let mails = sent(&ses.endpoint()).await;
     assert_eq!(mails.len(), 4, "two applications, two mails each, once");
@@ -528,7 +529,7 @@ async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_casewo
     let reference = reference_of(&body);
     let notifier = notifier(&moto, &moto.endpoint(), "refused");
     let records = stream_records(&moto, "refused").await;
-    let (response, metrics) = handle_event(&notifier, lambda_event(&records)).await;
+    let (response, metrics) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(
         response.batch_item_failures.is_empty(),
         "it holds back nothing"
@@ -559,4 +560,20 @@ async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_casewo
         "rejected no_usable_address",
         "marked: it is not tried again"
     );
+}
+
+#[tokio::test]
+async fn near_the_invocations_deadline_nothing_is_tried_and_every_application_is_given_back() {
+    let moto = Moto::start();
+    let st = setup(&moto, "late").await;
+    for name in ["Anne Sørensen", "Bent Hansen"] {
+        let post = json_post(&as_json(VALID).replace("Anne Sørensen", name));
+        assert_eq!(send(&st, post).await.0, StatusCode::CREATED);
+    }
+    let records = stream_records(&moto, "late").await;
+    let notifier = notifier(&moto, &moto.endpoint(), "late");
+    let until = Some(std::time::Instant::now());
+    let (response, _) = handle_event(&notifier, lambda_event(&records), until).await;
+    assert_eq!(response.batch_item_failures.len(), 2, "{response:?}");
+    assert!(sent(&moto.endpoint()).await.is_empty(), "nothing was sent");
 }

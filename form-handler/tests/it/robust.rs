@@ -253,7 +253,7 @@ async fn the_notifier_logs_references_kinds_and_outcomes_never_an_address_or_an_
         .to_string();
     let notifier = crate::mail::notifier(&moto, &moto.endpoint(), "notifier-logs");
     let records = crate::mail::stream_records(&moto, "notifier-logs").await;
-    let (response, _) = handle_event(&notifier, crate::mail::lambda_event(&records)).await;
+    let (response, _) = handle_event(&notifier, crate::mail::lambda_event(&records), None).await;
     assert!(response.batch_item_failures.is_empty());
 
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
