@@ -74,7 +74,11 @@ impl Rejection {
     }
 
     pub fn unknown_form() -> Self {
-        Rejection::new(StatusCode::NOT_FOUND, "unknown_form", "Ansøgningsskemaet findes ikke.")
+        Rejection::new(
+            StatusCode::NOT_FOUND,
+            "unknown_form",
+            "Ansøgningsskemaet findes ikke.",
+        )
     }
 
     /// 400, not 403: CloudFront answers every 403 with the site's 404 page (the bucket's
@@ -127,7 +131,10 @@ impl Rejection {
         Rejection::new(
             StatusCode::GONE,
             "not_open",
-            format!("Der kan først søges fra {}.", crate::dates::weekday_long_da(opens)),
+            format!(
+                "Der kan først søges fra {}.",
+                crate::dates::weekday_long_da(opens)
+            ),
         )
     }
 
@@ -202,7 +209,11 @@ impl Rejection {
 
     /// 405 with `Allow`.
     pub fn method_not_allowed(allow: &'static str, message: &'static str) -> Self {
-        let mut r = Rejection::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message);
+        let mut r = Rejection::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            message,
+        );
         r.allow = Some(allow);
         r
     }
@@ -212,13 +223,17 @@ impl IntoResponse for Negotiated<Rejection> {
     fn into_response(self) -> Response {
         let Negotiated(format, r) = self;
         let mut response = match (format, r.invalid) {
-            (Format::Json, Some(invalid)) => json(r.status, &serde_json::json!({ "errors": invalid.errors })),
+            (Format::Json, Some(invalid)) => {
+                json(r.status, &serde_json::json!({ "errors": invalid.errors }))
+            }
             (Format::Html, Some(invalid)) => html(r.status, invalid.page()),
             (Format::Json, None) => json(
                 r.status,
                 &serde_json::json!({ "error": r.code, "message": r.message }),
             ),
-            (Format::Html, None) => html(r.status, pages::message_page(r.status.as_u16(), &r.message)),
+            (Format::Html, None) => {
+                html(r.status, pages::message_page(r.status.as_u16(), &r.message))
+            }
         };
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -146,7 +146,12 @@ fn media_type(headers: &HeaderMap) -> Result<String, Rejection> {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let media = content_type.split(';').next().unwrap_or("").trim().to_string();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
     match media.as_str() {
         "application/x-www-form-urlencoded" | "application/json" => Ok(media),
         _ => Err(Rejection::unsupported_media_type()),
@@ -162,10 +167,13 @@ fn within_rate(state: &AppState, headers: &HeaderMap) -> Result<(), Rejection> {
 
 /// The round an application sent `now` belongs to.
 fn open_round(form: &FormDef, now: Timestamp) -> Result<Round, Rejection> {
-    form.rounds.rule().round_for(now).map_err(|closed| match closed {
-        Closed::Ended { final_deadline } => Rejection::closed(final_deadline),
-        Closed::NotYetOpen { opens } => Rejection::not_open(opens),
-    })
+    form.rounds
+        .rule()
+        .round_for(now)
+        .map_err(|closed| match closed {
+            Closed::Ended { final_deadline } => Rejection::closed(final_deadline),
+            Closed::NotYetOpen { opens } => Rejection::not_open(opens),
+        })
 }
 
 /// The body, at most [`MAX_BODY`] bytes.
