@@ -206,6 +206,88 @@ fn required_text(form: &FormDef, field: &Field) -> Option<String> {
     }
 }
 
+/// What every kind of field is written with: its id and name, its classes and ARIA
+/// attributes, its hint and error, and the attributes that carry its rules.
+struct Parts {
+    id: String,
+    name: String,
+    label: String,
+    group_class: &'static str,
+    describedby: String,
+    hint_html: String,
+    error_html: String,
+    invalid: &'static str,
+    required_attr: &'static str,
+    required_label: String,
+    conditional: String,
+    autocomplete: String,
+    maxlength: String,
+}
+
+impl Parts {
+    fn of(form: &FormDef, field: &Field, error: Option<&str>, entered: &Entered) -> Parts {
+        let id = input_id(form, field);
+        let required_now = crate::submission::is_required(field, entered)
+            || field.requirement == Requirement::Required;
+        let mut described = Vec::new();
+        if field.hint.is_some() {
+            described.push(format!("{id}-hint"));
+        }
+        if error.is_some() {
+            described.push(format!("{id}-error"));
+        }
+        Parts {
+            name: escape(&field.id),
+            label: escape(&field.label),
+            group_class: if error.is_some() {
+                "form-group form-group-error"
+            } else {
+                "form-group"
+            },
+            describedby: if described.is_empty() {
+                String::new()
+            } else {
+                format!(" aria-describedby=\"{}\"", described.join(" "))
+            },
+            hint_html: field
+                .hint
+                .as_ref()
+                .map(|h| format!("<p class=\"form-hint\" id=\"{id}-hint\">{}</p>\n", escape(h)))
+                .unwrap_or_default(),
+            error_html: error
+                .map(|m| format!("<p class=\"form-error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Fejl:</span> {}</p>\n", escape(m)))
+                .unwrap_or_default(),
+            invalid: if error.is_some() { " aria-invalid=\"true\"" } else { "" },
+            required_attr: if required_now { " required" } else { "" },
+            required_label: required_text(form, field)
+                .map(|t| format!(" <span class=\"form-required\">{}</span>", escape(&t)))
+                .unwrap_or_default(),
+            conditional: match &field.requirement {
+                Requirement::RequiredWhen {
+                    field: other,
+                    values,
+                } => format!(
+                    " data-required-when=\"{}\" data-required-values=\"{}\"",
+                    escape(other),
+                    escape(&values.join(" "))
+                ),
+                _ => String::new(),
+            },
+            autocomplete: field
+                .autocomplete
+                .as_ref()
+                .map(|a| format!(" autocomplete=\"{}\"", escape(a)))
+                .unwrap_or_default(),
+            maxlength: field
+                .kind
+                .max_chars()
+                .map(|m| format!(" maxlength=\"{m}\""))
+                .unwrap_or_default(),
+            id,
+        }
+    }
+}
+
 fn render_field(
     html: &mut String,
     form: &FormDef,
@@ -215,159 +297,140 @@ fn render_field(
     error: Option<&str>,
     entered: &Entered,
 ) {
-    let id = input_id(form, field);
-    let required_now = crate::submission::is_required(field, entered)
-        || field.requirement == Requirement::Required;
-    let required_label = required_text(form, field)
-        .map(|t| format!(" <span class=\"form-required\">{}</span>", escape(&t)))
-        .unwrap_or_default();
-    let mut described = Vec::new();
-    if field.hint.is_some() {
-        described.push(format!("{id}-hint"));
+    let p = Parts::of(form, field, error, entered);
+    match &field.kind {
+        FieldKind::Radio { options } => radios(html, &p, options, value),
+        FieldKind::Checkbox => checkbox(html, &p, value),
+        kind => {
+            let _ = write!(
+                html,
+                "<div class=\"{}\" data-field=\"{}\"{}>\n<label class=\"form-label\" for=\"{}\">{}{}</label>\n{}{}",
+                p.group_class,
+                p.name,
+                p.conditional,
+                p.id,
+                p.label,
+                p.required_label,
+                p.hint_html,
+                p.error_html
+            );
+            control(html, &p, kind, kommuner, value);
+            html.push_str("</div>\n");
+        }
     }
-    if error.is_some() {
-        described.push(format!("{id}-error"));
+}
+
+/// A radio group: a fieldset with its legend, one button per option.
+fn radios(html: &mut String, p: &Parts, options: &[crate::definition::Choice], value: &str) {
+    let _ = write!(
+        html,
+        "<div class=\"{}\" id=\"{}\" data-field=\"{}\"{}>\n<fieldset class=\"form-fieldset\"{}>\n<legend class=\"form-legend\">{}{}</legend>\n{}{}",
+        p.group_class,
+        p.id,
+        p.name,
+        p.conditional,
+        p.describedby,
+        p.label,
+        p.required_label,
+        p.hint_html,
+        p.error_html
+    );
+    for (i, o) in options.iter().enumerate() {
+        let checked = if o.value == value { " checked" } else { "" };
+        let _ = writeln!(
+            html,
+            "<div class=\"form-radio\"><input type=\"radio\" id=\"{id}-{i}\" name=\"{name}\" value=\"{}\"{checked}{required}{invalid}> <label for=\"{id}-{i}\">{}</label></div>",
+            escape(&o.value),
+            escape(&o.label),
+            id = p.id,
+            name = p.name,
+            required = p.required_attr,
+            invalid = p.invalid,
+        );
     }
-    let describedby = if described.is_empty() {
-        String::new()
-    } else {
-        format!(" aria-describedby=\"{}\"", described.join(" "))
-    };
-    let hint_html = field
-        .hint
-        .as_ref()
-        .map(|h| {
-            format!(
-                "<p class=\"form-hint\" id=\"{id}-hint\">{}</p>\n",
-                escape(h)
-            )
-        })
-        .unwrap_or_default();
-    let error_html = error
-        .map(|m| format!("<p class=\"form-error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Fejl:</span> {}</p>\n", escape(m)))
-        .unwrap_or_default();
-    let group_class = if error.is_some() {
-        "form-group form-group-error"
-    } else {
-        "form-group"
-    };
-    let invalid = if error.is_some() {
-        " aria-invalid=\"true\""
+    html.push_str("</fieldset>\n</div>\n");
+}
+
+/// A checkbox with its label after it.
+fn checkbox(html: &mut String, p: &Parts, value: &str) {
+    let checked = if crate::values::checkbox(value) {
+        " checked"
     } else {
         ""
     };
-    let required_attr = if required_now { " required" } else { "" };
-    let conditional = match &field.requirement {
-        Requirement::RequiredWhen {
-            field: other,
-            values,
-        } => format!(
-            " data-required-when=\"{}\" data-required-values=\"{}\"",
-            escape(other),
-            escape(&values.join(" "))
-        ),
-        _ => String::new(),
-    };
-    let autocomplete = field
-        .autocomplete
-        .as_ref()
-        .map(|a| format!(" autocomplete=\"{}\"", escape(a)))
-        .unwrap_or_default();
-    let maxlength = field
-        .kind
-        .max_chars()
-        .map(|m| format!(" maxlength=\"{m}\""))
-        .unwrap_or_default();
-    let name = escape(&field.id);
+    let _ = writeln!(
+        html,
+        "<div class=\"{}\" data-field=\"{}\"{}>\n{}{}<div class=\"form-checkbox\"><input type=\"checkbox\" id=\"{}\" name=\"{}\" value=\"on\"{checked}{}{}{}> <label for=\"{}\">{}{}</label></div>\n</div>",
+        p.group_class,
+        p.name,
+        p.conditional,
+        p.hint_html,
+        p.error_html,
+        p.id,
+        p.name,
+        p.required_attr,
+        p.invalid,
+        p.describedby,
+        p.id,
+        p.label,
+        p.required_label
+    );
+}
 
-    match &field.kind {
-        FieldKind::Radio { options } => {
-            let _ = write!(
+/// The control of a labelled field: a textarea, a select, or an input of the kind's type.
+fn control(html: &mut String, p: &Parts, kind: &FieldKind, kommuner: &Kommuner, value: &str) {
+    let common = format!(
+        "id=\"{}\" name=\"{}\"{}{}{}",
+        p.id, p.name, p.required_attr, p.invalid, p.describedby
+    );
+    match kind {
+        FieldKind::Textarea { .. } => {
+            let _ = writeln!(
                 html,
-                "<div class=\"{group_class}\" id=\"{id}\" data-field=\"{name}\"{conditional}>\n<fieldset class=\"form-fieldset\"{describedby}>\n<legend class=\"form-legend\">{}{required_label}</legend>\n{hint_html}{error_html}",
-                escape(&field.label)
+                "<textarea class=\"form-input form-textarea\" {common} rows=\"6\"{}>{}</textarea>",
+                p.maxlength,
+                escape(value)
             );
-            for (i, o) in options.iter().enumerate() {
-                let checked = if o.value == value { " checked" } else { "" };
-                let _ = writeln!(
-                    html,
-                    "<div class=\"form-radio\"><input type=\"radio\" id=\"{id}-{i}\" name=\"{name}\" value=\"{}\"{checked}{required_attr}{invalid}> <label for=\"{id}-{i}\">{}</label></div>",
-                    escape(&o.value),
-                    escape(&o.label)
-                );
-            }
-            html.push_str("</fieldset>\n</div>\n");
         }
-        FieldKind::Checkbox => {
-            let checked = if crate::values::checkbox(value) {
-                " checked"
-            } else {
-                ""
+        FieldKind::Select { options } => {
+            let choices = options.iter().map(|o| (o.value.as_str(), o.label.as_str()));
+            select(
+                html,
+                &format!("{common}{}", p.autocomplete),
+                "Vælg",
+                choices,
+                value,
+            );
+        }
+        FieldKind::Kommune => {
+            let choices = kommuner
+                .kommuner
+                .iter()
+                .map(|k| (k.code.as_str(), k.name.as_str()));
+            select(html, &common, "Vælg kommune", choices, value);
+        }
+        kind => {
+            let (input_type, extra) = match kind {
+                FieldKind::Email { .. } => ("email", " inputmode=\"email\" spellcheck=\"false\""),
+                FieldKind::Tel => ("tel", " inputmode=\"tel\""),
+                FieldKind::Number { .. } | FieldKind::Cvr | FieldKind::Postcode => {
+                    ("text", " inputmode=\"numeric\" spellcheck=\"false\"")
+                }
+                _ => ("text", ""),
+            };
+            let width = match kind {
+                FieldKind::Postcode => " form-input-4",
+                FieldKind::Cvr | FieldKind::Number { .. } => " form-input-10",
+                FieldKind::Tel => " form-input-20",
+                _ => "",
             };
             let _ = writeln!(
                 html,
-                "<div class=\"{group_class}\" data-field=\"{name}\"{conditional}>\n{hint_html}{error_html}<div class=\"form-checkbox\"><input type=\"checkbox\" id=\"{id}\" name=\"{name}\" value=\"on\"{checked}{required_attr}{invalid}{describedby}> <label for=\"{id}\">{}{required_label}</label></div>\n</div>",
-                escape(&field.label)
+                "<input class=\"form-input{width}\" type=\"{input_type}\" {common} value=\"{}\"{}{}{extra}>",
+                escape(value),
+                p.maxlength,
+                p.autocomplete
             );
-        }
-        _ => {
-            let _ = write!(
-                html,
-                "<div class=\"{group_class}\" data-field=\"{name}\"{conditional}>\n<label class=\"form-label\" for=\"{id}\">{}{required_label}</label>\n{hint_html}{error_html}",
-                escape(&field.label)
-            );
-            let common =
-                format!("id=\"{id}\" name=\"{name}\"{required_attr}{invalid}{describedby}");
-            match &field.kind {
-                FieldKind::Textarea { .. } => {
-                    let _ = writeln!(
-                        html,
-                        "<textarea class=\"form-input form-textarea\" {common} rows=\"6\"{maxlength}>{}</textarea>",
-                        escape(value)
-                    );
-                }
-                FieldKind::Select { options } => {
-                    let choices = options.iter().map(|o| (o.value.as_str(), o.label.as_str()));
-                    select(
-                        html,
-                        &format!("{common}{autocomplete}"),
-                        "Vælg",
-                        choices,
-                        value,
-                    );
-                }
-                FieldKind::Kommune => {
-                    let choices = kommuner
-                        .kommuner
-                        .iter()
-                        .map(|k| (k.code.as_str(), k.name.as_str()));
-                    select(html, &common, "Vælg kommune", choices, value);
-                }
-                kind => {
-                    let (input_type, extra) = match kind {
-                        FieldKind::Email { .. } => {
-                            ("email", " inputmode=\"email\" spellcheck=\"false\"")
-                        }
-                        FieldKind::Tel => ("tel", " inputmode=\"tel\""),
-                        FieldKind::Number { .. } | FieldKind::Cvr | FieldKind::Postcode => {
-                            ("text", " inputmode=\"numeric\" spellcheck=\"false\"")
-                        }
-                        _ => ("text", ""),
-                    };
-                    let width = match kind {
-                        FieldKind::Postcode => " form-input-4",
-                        FieldKind::Cvr | FieldKind::Number { .. } => " form-input-10",
-                        FieldKind::Tel => " form-input-20",
-                        _ => "",
-                    };
-                    let _ = writeln!(
-                        html,
-                        "<input class=\"form-input{width}\" type=\"{input_type}\" {common} value=\"{}\"{maxlength}{autocomplete}{extra}>",
-                        escape(value)
-                    );
-                }
-            }
-            html.push_str("</div>\n");
         }
     }
 }
