@@ -540,7 +540,8 @@ mod tests {
                         .collect();
                     value(text).is_none()
                         || (groups.len() > 1
-                            && (groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3)))
+                            && (!(1..=3).contains(&groups[0].len())
+                                || groups[1..].iter().any(|g| g.len() != 3)))
                 }
                 // "... skal være mindst MIN"
                 ErrorKind::TooSmall => value(text).is_some_and(|n| n < i128::from(min)),
