@@ -110,170 +110,25 @@ impl Site {
             config.base_url = base.trim_end_matches('/').to_string();
         }
         let mut errors = Diagnostics::new();
-        let mut hidden = HashMap::new();
-        let mut chosen: Vec<(String, Arc<ParsedPage>)> = Vec::with_capacity(parsed.len());
-        for page in parsed {
-            let url = page.url();
-            match excluded(&page.meta, options) {
-                Some(reason) => {
-                    hidden.insert(url, reason);
-                }
-                None => chosen.push((url, page.clone())),
-            }
-        }
-        if !chosen.iter().any(|(url, p)| url == "/" && p.is_section) {
-            chosen.push(("/".to_string(), Arc::new(implicit_front_page(&config))));
-        }
-        chosen.sort_by(|a, b| a.0.cmp(&b.0));
-
-        let mut by_url: HashMap<String, usize> = HashMap::with_capacity(chosen.len());
-        let mut entries: Vec<Entry> = Vec::with_capacity(chosen.len());
-        for (url, page) in chosen {
-            if let Some(&other) = by_url.get(&url) {
-                let first: &Entry = &entries[other];
-                // Blame the file whose `slug` made the clash, if one of them has one.
-                let (blamed, line, other_file) =
-                    if first.page.meta.slug.is_some() && page.meta.slug.is_none() {
-                        (&first.page, first.page.meta.line_of("slug"), &page.source)
-                    } else {
-                        (&page, page.meta.line_of("slug"), &first.page.source)
-                    };
-                errors.push(
-                    Diagnostic::new(
-                        &blamed.source,
-                        line,
-                        format!("`{url}` is also the address of {}", other_file.display()),
-                    )
-                    .hint(
-                        "two files cannot have the same URL: rename one or give it another `slug`",
-                    ),
-                );
-                continue;
-            }
-            by_url.insert(url.clone(), entries.len());
-            entries.push(Entry {
-                page,
-                url,
-                parent: None,
-                pages: Vec::new(),
-                subsections: Vec::new(),
-            });
-        }
+        let (chosen, hidden) = choose(&config, parsed, options);
+        let (mut entries, by_url) = index(chosen, &mut errors);
         let root = by_url["/"];
-
-        // Each entry's section: the nearest folder above it that has an `_index.md`.
-        let section_of_folder: HashMap<&str, usize> = entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.page.is_section)
-            .map(|(i, e)| (e.page.folder(), i))
-            .collect();
-        let parents: Vec<Option<usize>> = entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                if i == root {
-                    return None;
-                }
-                let mut folder = e.page.folder();
-                if e.page.is_section {
-                    folder = parent_folder(folder);
-                }
-                loop {
-                    if let Some(&s) = section_of_folder.get(folder) {
-                        return Some(s);
-                    }
-                    if folder.is_empty() {
-                        return Some(root);
-                    }
-                    folder = parent_folder(folder);
-                }
-            })
-            .collect();
-        for (i, parent) in parents.into_iter().enumerate() {
-            entries[i].parent = parent;
-            if let Some(p) = parent {
-                if entries[i].page.is_section {
-                    entries[p].subsections.push(i);
-                } else {
-                    entries[p].pages.push(i);
-                }
-            }
-        }
-        for i in 0..entries.len() {
-            if entries[i].page.is_section {
-                let mut pages = std::mem::take(&mut entries[i].pages);
-                let sort_by = entries[i].page.meta.sort_by;
-                pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
-                entries[i].pages = pages;
-            }
-        }
-
-        let mut aliases = Vec::new();
-        for (i, e) in entries.iter().enumerate() {
-            for from in &e.page.meta.aliases {
-                let from = if from.ends_with('/')
-                    || from.rsplit('/').next().is_some_and(|l| l.contains('.'))
-                {
-                    from.clone()
-                } else {
-                    format!("{from}/")
-                };
-                if let Some(&other) = by_url.get(&from) {
-                    errors.push(
-                        Diagnostic::new(
-                            &e.page.source,
-                            e.page.meta.line_of("aliases"),
-                            format!(
-                                "alias `{from}` is the address of {}",
-                                entries[other].page.source.display()
-                            ),
-                        )
-                        .hint("an alias must be an old address that no page uses now"),
-                    );
-                } else if aliases.iter().any(|a: &Alias| a.from == from) {
-                    errors.push(Diagnostic::new(
-                        &e.page.source,
-                        e.page.meta.line_of("aliases"),
-                        format!("alias `{from}` is given by two pages"),
-                    ));
-                } else {
-                    aliases.push(Alias { from, to: i });
-                }
-            }
-        }
-
-        let content_files = files
-            .iter()
-            .map(|(rel, path)| ContentFile {
-                url: format!("/{rel}"),
-                path: path.clone(),
-            })
-            .collect();
-
-        for (n, nav) in config.nav.iter().enumerate() {
-            if !by_url.contains_key(nav.as_str()) && !failed.contains(nav.as_str()) {
-                let mut d = Diagnostic::new(
-                    "content/site.yaml",
-                    config.nav_line(n),
-                    format!("the menu entry `{nav}` is not a page of this site"),
-                );
-                if let Some(reason) = hidden.get(nav.as_str()) {
-                    d = d.hint(format!("that page is {reason}"));
-                } else if by_url.contains_key(&format!("{nav}/")) {
-                    d = d.hint(format!("write it with a trailing slash: `{nav}/`"));
-                }
-                errors.push(d);
-            }
-        }
-
+        link_tree(&mut entries, root);
+        let aliases = aliases(&entries, &by_url, &mut errors);
+        check_nav(&config, &by_url, &hidden, &failed, &mut errors);
         let site = Site {
             config,
             entries,
             root,
             by_url,
             aliases,
-            files: content_files,
+            files: files
+                .iter()
+                .map(|(rel, path)| ContentFile {
+                    url: format!("/{rel}"),
+                    path: path.clone(),
+                })
+                .collect(),
             hidden,
             failed,
             options: options.clone(),
@@ -295,6 +150,189 @@ impl Site {
         }
         chain.reverse();
         chain
+    }
+}
+
+/// The pages this build publishes, by URL, sorted (a front page is made when there is
+/// none), and the URLs of those left out with the reason (for link errors).
+fn choose(
+    config: &SiteConfig,
+    parsed: &[Arc<ParsedPage>],
+    options: &BuildOptions,
+) -> (Vec<(String, Arc<ParsedPage>)>, HashMap<String, String>) {
+    let mut hidden = HashMap::new();
+    let mut chosen: Vec<(String, Arc<ParsedPage>)> = Vec::with_capacity(parsed.len());
+    for page in parsed {
+        let url = page.url();
+        match excluded(&page.meta, options) {
+            Some(reason) => {
+                hidden.insert(url, reason);
+            }
+            None => chosen.push((url, page.clone())),
+        }
+    }
+    if !chosen.iter().any(|(url, p)| url == "/" && p.is_section) {
+        chosen.push(("/".to_string(), Arc::new(implicit_front_page(config))));
+    }
+    chosen.sort_by(|a, b| a.0.cmp(&b.0));
+    (chosen, hidden)
+}
+
+/// The entries, one per URL: a second page with the same URL is an error (blaming the
+/// file whose `slug` made the clash, if one of them has one).
+fn index(
+    chosen: Vec<(String, Arc<ParsedPage>)>,
+    errors: &mut Diagnostics,
+) -> (Vec<Entry>, HashMap<String, usize>) {
+    let mut by_url: HashMap<String, usize> = HashMap::with_capacity(chosen.len());
+    let mut entries: Vec<Entry> = Vec::with_capacity(chosen.len());
+    for (url, page) in chosen {
+        if let Some(&other) = by_url.get(&url) {
+            let first: &Entry = &entries[other];
+            let (blamed, line, other_file) =
+                if first.page.meta.slug.is_some() && page.meta.slug.is_none() {
+                    (&first.page, first.page.meta.line_of("slug"), &page.source)
+                } else {
+                    (&page, page.meta.line_of("slug"), &first.page.source)
+                };
+            errors.push(
+                Diagnostic::new(
+                    &blamed.source,
+                    line,
+                    format!("`{url}` is also the address of {}", other_file.display()),
+                )
+                .hint("two files cannot have the same URL: rename one or give it another `slug`"),
+            );
+            continue;
+        }
+        by_url.insert(url.clone(), entries.len());
+        entries.push(Entry {
+            page,
+            url,
+            parent: None,
+            pages: Vec::new(),
+            subsections: Vec::new(),
+        });
+    }
+    (entries, by_url)
+}
+
+/// Each entry's section (the nearest folder above it that has an `_index.md`), and each
+/// section's pages in its order and its sub-sections.
+fn link_tree(entries: &mut [Entry], root: usize) {
+    let section_of_folder: HashMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.page.is_section)
+        .map(|(i, e)| (e.page.folder(), i))
+        .collect();
+    let parents: Vec<Option<usize>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            if i == root {
+                return None;
+            }
+            let mut folder = e.page.folder();
+            if e.page.is_section {
+                folder = parent_folder(folder);
+            }
+            loop {
+                if let Some(&s) = section_of_folder.get(folder) {
+                    return Some(s);
+                }
+                if folder.is_empty() {
+                    return Some(root);
+                }
+                folder = parent_folder(folder);
+            }
+        })
+        .collect();
+    for (i, parent) in parents.into_iter().enumerate() {
+        entries[i].parent = parent;
+        if let Some(p) = parent {
+            if entries[i].page.is_section {
+                entries[p].subsections.push(i);
+            } else {
+                entries[p].pages.push(i);
+            }
+        }
+    }
+    for i in 0..entries.len() {
+        if entries[i].page.is_section {
+            let mut pages = std::mem::take(&mut entries[i].pages);
+            let sort_by = entries[i].page.meta.sort_by;
+            pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
+            entries[i].pages = pages;
+        }
+    }
+}
+
+/// The old addresses that lead to pages: each unused by any page and given once.
+fn aliases(
+    entries: &[Entry],
+    by_url: &HashMap<String, usize>,
+    errors: &mut Diagnostics,
+) -> Vec<Alias> {
+    let mut aliases = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        for from in &e.page.meta.aliases {
+            let from = if from.ends_with('/')
+                || from.rsplit('/').next().is_some_and(|l| l.contains('.'))
+            {
+                from.clone()
+            } else {
+                format!("{from}/")
+            };
+            if let Some(&other) = by_url.get(&from) {
+                errors.push(
+                    Diagnostic::new(
+                        &e.page.source,
+                        e.page.meta.line_of("aliases"),
+                        format!(
+                            "alias `{from}` is the address of {}",
+                            entries[other].page.source.display()
+                        ),
+                    )
+                    .hint("an alias must be an old address that no page uses now"),
+                );
+            } else if aliases.iter().any(|a: &Alias| a.from == from) {
+                errors.push(Diagnostic::new(
+                    &e.page.source,
+                    e.page.meta.line_of("aliases"),
+                    format!("alias `{from}` is given by two pages"),
+                ));
+            } else {
+                aliases.push(Alias { from, to: i });
+            }
+        }
+    }
+    aliases
+}
+
+/// Every menu entry is a page of this build (one with errors of its own is not reported
+/// again).
+fn check_nav(
+    config: &SiteConfig,
+    by_url: &HashMap<String, usize>,
+    hidden: &HashMap<String, String>,
+    failed: &HashSet<String>,
+    errors: &mut Diagnostics,
+) {
+    for (n, nav) in config.nav.iter().enumerate() {
+        if !by_url.contains_key(nav.as_str()) && !failed.contains(nav.as_str()) {
+            let mut d = Diagnostic::new(
+                "content/site.yaml",
+                config.nav_line(n),
+                format!("the menu entry `{nav}` is not a page of this site"),
+            );
+            if let Some(reason) = hidden.get(nav.as_str()) {
+                d = d.hint(format!("that page is {reason}"));
+            } else if by_url.contains_key(&format!("{nav}/")) {
+                d = d.hint(format!("write it with a trailing slash: `{nav}/`"));
+            }
+            errors.push(d);
+        }
     }
 }
 
