@@ -53,7 +53,10 @@ fn options() -> Options {
 }
 
 /// Renders `body`, which starts at line `body_line` of the file `path`. `taken` are ids the
-/// templates use on every page; headings get other ids.
+/// templates use on every page; headings get other ids. In stages: the fold-out sections
+/// and form placeholders ([`expand_folds`]), one pass over the Markdown's events that
+/// collects links, ids and what the CSP would block ([`Scan`]), the headings' ids and the
+/// table of contents ([`name_headings`]), then the HTML.
 pub fn render(
     path: &Path,
     body: &str,
@@ -78,22 +81,62 @@ pub fn render(
         let inserted = folds.inserted.partition_point(|&p| p < offset);
         (line - inserted + body_line - 1, column)
     };
-
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(body.len() / 16);
-    let mut heading_at: Vec<(usize, u8, usize)> = Vec::new();
-    let mut in_external = false;
+    let mut scan = Scan {
+        path,
+        locate: &locate,
+        out: &mut out,
+        errors: &mut errors,
+        events: Vec::with_capacity(body.len() / 16),
+        headings: Vec::new(),
+        in_external: false,
+    };
     for (event, range) in Parser::new_ext(source, options()).into_offset_iter() {
+        scan.event(event, range.start);
+    }
+    let (mut events, headings) = (scan.events, scan.headings);
+    let mut named = Naming {
+        path,
+        locate: &locate,
+        taken,
+        ids: &mut ids,
+        errors: &mut errors,
+    };
+    out.toc = named.headings(&mut events, headings, &mut out.ids);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    out.html.reserve(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    Ok(out)
+}
+
+/// The one pass over a page's Markdown events: the events to render (external links with
+/// `rel="noopener"`), the internal links and ids with their places, the words, and an error
+/// for each level-1 heading and each thing the production CSP would block.
+struct Scan<'a, 's, L> {
+    path: &'a Path,
+    locate: &'a L,
+    out: &'a mut Rendered,
+    errors: &'a mut Vec<Diagnostic>,
+    events: Vec<Event<'s>>,
+    /// (index in `events`, level, offset in the source) of each heading.
+    headings: Vec<(usize, u8, usize)>,
+    in_external: bool,
+}
+
+impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
+    fn event(&mut self, event: Event<'s>, at: usize) {
         match &event {
             Event::Start(Tag::Heading { level, .. }) => {
                 if *level == HeadingLevel::H1 {
-                    let (line, column) = locate(range.start);
-                    errors.push(
-                        Diagnostic::new(path, line, "a level-1 heading (`# ...`) in the text")
+                    let (line, column) = (self.locate)(at);
+                    self.errors.push(
+                        Diagnostic::new(self.path, line, "a level-1 heading (`# ...`) in the text")
                             .column(column)
                             .hint("the page title is the page's only level-1 heading; use `##` for sections"),
                     );
                 }
-                heading_at.push((events.len(), *level as u8, range.start));
+                self.headings.push((self.events.len(), *level as u8, at));
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -101,93 +144,145 @@ pub fn render(
                 title,
                 ..
             }) => {
-                if csp::runs_script(dest_url) {
-                    let (line, column) = locate(range.start);
-                    let what = csp::Blocked::Script(dest_url);
-                    errors.push(csp::diagnostic(path, line, column, &what));
-                } else if *link_type == LinkType::Email || is_other_scheme(dest_url) {
-                } else if is_external(dest_url) {
-                    in_external = true;
-                    let mut html = String::from("<a href=\"");
-                    escape_href(&mut html, dest_url);
-                    html.push('"');
-                    if !title.is_empty() {
-                        html.push_str(" title=\"");
-                        escape_html(&mut html, title);
-                        html.push('"');
-                    }
-                    html.push_str(" rel=\"noopener\">");
-                    events.push(Event::Html(html.into()));
-                    continue;
-                } else {
-                    let (line, column) = locate(range.start);
-                    out.links.push(LinkRef {
-                        target: dest_url.to_string(),
-                        line,
-                        column,
-                    });
+                if let Some(html) = self.link(*link_type, dest_url, title, at) {
+                    self.in_external = true;
+                    self.events.push(Event::Html(html.into()));
+                    return;
                 }
             }
-            Event::End(TagEnd::Link) if in_external => {
-                in_external = false;
-                events.push(Event::Html("</a>".into()));
-                continue;
+            Event::End(TagEnd::Link) if self.in_external => {
+                self.in_external = false;
+                self.events.push(Event::Html("</a>".into()));
+                return;
             }
             Event::Start(Tag::Image { dest_url, .. }) if !csp::is_local(dest_url) => {
-                let (line, column) = locate(range.start);
+                let (line, column) = (self.locate)(at);
                 let what = csp::Blocked::Source(dest_url);
-                errors.push(csp::diagnostic(path, line, column, &what));
+                self.errors
+                    .push(csp::diagnostic(self.path, line, column, &what));
             }
-            Event::Start(Tag::Image { dest_url, .. }) => {
-                let (line, column) = locate(range.start);
-                out.links.push(LinkRef {
-                    target: dest_url.to_string(),
-                    line,
-                    column,
-                });
-            }
-            Event::Start(Tag::FootnoteDefinition(name)) => out.ids.push(name.to_string()),
+            Event::Start(Tag::Image { dest_url, .. }) => self.link_ref(dest_url, at),
+            Event::Start(Tag::FootnoteDefinition(name)) => self.out.ids.push(name.to_string()),
             Event::Html(html) | Event::InlineHtml(html) => {
-                scan_html(html, range.start, &locate, &mut out);
-                for (at, what) in csp::blocked(html) {
-                    let (line, column) = locate(range.start + at);
-                    errors.push(csp::diagnostic(path, line, column, &what));
+                scan_html(html, at, self.locate, self.out);
+                for (offset, what) in csp::blocked(html) {
+                    let (line, column) = (self.locate)(at + offset);
+                    self.errors
+                        .push(csp::diagnostic(self.path, line, column, &what));
                 }
             }
-            Event::Text(text) => out.word_count += count_words(text),
+            Event::Text(text) => self.out.word_count += count_words(text),
             _ => {}
         }
-        events.push(event);
+        self.events.push(event);
     }
 
-    let mut flat_toc = Vec::new();
-    for (start, level, offset) in heading_at {
-        let end = events[start..]
-            .iter()
-            .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
-            .map_or(events.len(), |i| start + i);
-        let title: String = events[start + 1..end]
-            .iter()
-            .filter_map(|e| match e {
-                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                _ => None,
-            })
-            .collect();
-        let Event::Start(Tag::Heading { id, .. }) = &mut events[start] else {
-            unreachable!("heading start recorded")
-        };
-        let chosen = match id {
+    /// A link: a `javascript:` one is an error; an external one becomes the opening tag
+    /// returned (with `rel="noopener"`); an internal one is recorded for the link check.
+    fn link(
+        &mut self,
+        link_type: LinkType,
+        dest_url: &str,
+        title: &str,
+        at: usize,
+    ) -> Option<String> {
+        if csp::runs_script(dest_url) {
+            let (line, column) = (self.locate)(at);
+            let what = csp::Blocked::Script(dest_url);
+            self.errors
+                .push(csp::diagnostic(self.path, line, column, &what));
+        } else if link_type == LinkType::Email || is_other_scheme(dest_url) {
+        } else if is_external(dest_url) {
+            let mut html = String::from("<a href=\"");
+            escape_href(&mut html, dest_url);
+            html.push('"');
+            if !title.is_empty() {
+                html.push_str(" title=\"");
+                escape_html(&mut html, title);
+                html.push('"');
+            }
+            html.push_str(" rel=\"noopener\">");
+            return Some(html);
+        } else {
+            self.link_ref(dest_url, at);
+        }
+        None
+    }
+
+    fn link_ref(&mut self, target: &str, at: usize) {
+        let (line, column) = (self.locate)(at);
+        self.out.links.push(LinkRef {
+            target: target.to_string(),
+            line,
+            column,
+        });
+    }
+}
+
+/// The headings' ids (explicit ones checked, the others made from their text) and the
+/// table of contents.
+struct Naming<'a, L> {
+    path: &'a Path,
+    locate: &'a L,
+    taken: &'a HashSet<String>,
+    ids: &'a mut IdAllocator,
+    errors: &'a mut Vec<Diagnostic>,
+}
+
+impl<L: Fn(usize) -> (usize, usize)> Naming<'_, L> {
+    /// Gives each heading in `events` its id (pushed to `page_ids`) and returns the nested
+    /// table of contents of the level-2 and deeper headings.
+    fn headings(
+        &mut self,
+        events: &mut [Event<'_>],
+        headings: Vec<(usize, u8, usize)>,
+        page_ids: &mut Vec<String>,
+    ) -> Vec<TocEntry> {
+        let mut flat_toc = Vec::new();
+        for (start, level, offset) in headings {
+            let end = events[start..]
+                .iter()
+                .position(|e| matches!(e, Event::End(TagEnd::Heading(_))))
+                .map_or(events.len(), |i| start + i);
+            let title: String = events[start + 1..end]
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            let Event::Start(Tag::Heading { id, .. }) = &mut events[start] else {
+                unreachable!("heading start recorded")
+            };
+            let chosen = self.id(id, &title, offset);
+            page_ids.push(chosen.clone());
+            if level >= 2 {
+                flat_toc.push(TocEntry {
+                    level,
+                    id: chosen,
+                    title,
+                    children: Vec::new(),
+                });
+            }
+        }
+        nest(flat_toc)
+    }
+
+    /// A heading's id: its explicit `{#id}` (an error when taken), or a fresh one from its
+    /// text, written into the event.
+    fn id(&mut self, id: &mut Option<CowStr<'_>>, title: &str, offset: usize) -> String {
+        match id {
             Some(explicit) => {
-                if !ids.reserve(explicit) {
-                    let why = if taken.contains(explicit.as_ref()) {
+                if !self.ids.reserve(explicit) {
+                    let why = if self.taken.contains(explicit.as_ref()) {
                         "by the templates"
                     } else {
                         "twice on this page"
                     };
-                    errors.push(
+                    self.errors.push(
                         Diagnostic::new(
-                            path,
-                            locate(offset).0,
+                            self.path,
+                            (self.locate)(offset).0,
                             format!("the id `{explicit}` is used {why}"),
                         )
                         .hint("pick another `{#id}`"),
@@ -196,29 +291,12 @@ pub fn render(
                 explicit.to_string()
             }
             None => {
-                let fresh = ids.allocate(&title);
+                let fresh = self.ids.allocate(title);
                 *id = Some(CowStr::from(fresh.clone()));
                 fresh
             }
-        };
-        out.ids.push(chosen.clone());
-        if level >= 2 {
-            flat_toc.push(TocEntry {
-                level,
-                id: chosen,
-                title,
-                children: Vec::new(),
-            });
         }
     }
-    out.toc = nest(flat_toc);
-
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    out.html.reserve(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
-    Ok(out)
 }
 
 /// `text.split_whitespace().count()`, without decoding ASCII (most of any text, Danish

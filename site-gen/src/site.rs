@@ -153,15 +153,18 @@ impl Site {
     }
 }
 
+/// Pages with the URL each is published at.
+type ByUrl = Vec<(String, Arc<ParsedPage>)>;
+
 /// The pages this build publishes, by URL, sorted (a front page is made when there is
 /// none), and the URLs of those left out with the reason (for link errors).
 fn choose(
     config: &SiteConfig,
     parsed: &[Arc<ParsedPage>],
     options: &BuildOptions,
-) -> (Vec<(String, Arc<ParsedPage>)>, HashMap<String, String>) {
+) -> (ByUrl, HashMap<String, String>) {
     let mut hidden = HashMap::new();
-    let mut chosen: Vec<(String, Arc<ParsedPage>)> = Vec::with_capacity(parsed.len());
+    let mut chosen: ByUrl = Vec::with_capacity(parsed.len());
     for page in parsed {
         let url = page.url();
         match excluded(&page.meta, options) {
@@ -180,10 +183,7 @@ fn choose(
 
 /// The entries, one per URL: a second page with the same URL is an error (blaming the
 /// file whose `slug` made the clash, if one of them has one).
-fn index(
-    chosen: Vec<(String, Arc<ParsedPage>)>,
-    errors: &mut Diagnostics,
-) -> (Vec<Entry>, HashMap<String, usize>) {
+fn index(chosen: ByUrl, errors: &mut Diagnostics) -> (Vec<Entry>, HashMap<String, usize>) {
     let mut by_url: HashMap<String, usize> = HashMap::with_capacity(chosen.len());
     let mut entries: Vec<Entry> = Vec::with_capacity(chosen.len());
     for (url, page) in chosen {

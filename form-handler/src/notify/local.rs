@@ -81,10 +81,10 @@ pub async fn follow(
     outbox: MailDir,
     site_url: String,
 ) {
-    let store = match &state.store {
-        crate::store::Store::Local(store) => store,
-        #[cfg(feature = "aws")]
-        _ => return,
+    // Without the `aws` feature the local store is the only kind, so the pattern cannot fail.
+    #[allow(irrefutable_let_patterns)]
+    let crate::store::Store::Local(store) = &state.store else {
+        return;
     };
     let mut seen = 0;
     loop {
