@@ -2,6 +2,7 @@
 //! rebuilds when `content/` or `templates/` change, and tells open browser tabs to reload
 //! (or to show the build errors in an overlay, while the last good build stays served).
 
+mod cache;
 mod mail;
 mod watch;
 
@@ -21,9 +22,10 @@ use axum::routing::get;
 use serde::Serialize;
 use tokio::sync::watch as channel;
 
-use crate::build::{self, BuildError, PageCache};
+use crate::build::{self, BuildError};
 use crate::render::Renderer;
 use crate::site::BuildOptions;
+use cache::PageCache;
 
 const LIVERELOAD_JS: &str = include_str!("livereload.js");
 
@@ -143,7 +145,7 @@ impl Preview {
         use std::sync::atomic::Ordering;
         let started = Instant::now();
         self.rebuilding.store(true, Ordering::SeqCst);
-        let loaded = build::load(&self.root, &self.options, Some(&self.cache));
+        let loaded = build::load_with(&self.root, &self.options, &self.cache.next_load());
         self.rebuilding.store(false, Ordering::SeqCst);
         match loaded {
             Ok(renderer) => {

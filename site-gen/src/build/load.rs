@@ -1,0 +1,290 @@
+//! Loading: the stages from the files under the site's root to a checked [`Renderer`]:
+//! [`content_dir`] -> `content::discover` -> [`load_config`] -> [`load_theme`] ->
+//! [`parse_pages`] -> `Site::assemble_all` -> [`link_targets`] and the link checks ->
+//! [`load_forms`] and `check_forms` -> [`compile`]. Every stage adds the editors' mistakes
+//! it finds to one list and the load goes on, so that one run reports all of them; an I/O
+//! failure stops it.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use form_handler::forms::{Forms, LoadError as FormsError};
+
+use super::{BuildError, io};
+use crate::config::SiteConfig;
+use crate::content::{self, ParsedPage, Sources, slash_path};
+use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
+use crate::links::{self, Targets};
+use crate::render::{self, Renderer};
+use crate::site::{BuildOptions, Site};
+use crate::templates::Theme;
+
+/// A page, or what is wrong with it.
+pub type ParseResult = Result<Arc<ParsedPage>, Vec<Diagnostic>>;
+
+/// How a load may reuse an earlier load's work: a build reuses nothing; the live preview
+/// keeps what it read (`serve::cache`).
+pub trait Reuse: Sync {
+    /// The file list and theme to use instead of looking at the folders again.
+    fn sources(&self) -> Option<(Sources, Arc<Theme>)>;
+    /// The file list and theme this load uses, and the ids its templates take (the pages'
+    /// heading ids depend on them), before any page is parsed.
+    fn start(&self, sources: &Sources, theme: &Arc<Theme>, taken_ids: &HashSet<String>);
+    /// The page at `path`, where `parse` reads and parses it.
+    fn page(
+        &self,
+        path: &Path,
+        parse: &dyn Fn() -> Result<ParseResult, BuildError>,
+    ) -> Result<ParseResult, BuildError>;
+}
+
+/// A load from scratch.
+struct Fresh;
+
+impl Reuse for Fresh {
+    fn sources(&self) -> Option<(Sources, Arc<Theme>)> {
+        None
+    }
+
+    fn start(&self, _: &Sources, _: &Arc<Theme>, _: &HashSet<String>) {}
+
+    fn page(
+        &self,
+        _: &Path,
+        parse: &dyn Fn() -> Result<ParseResult, BuildError>,
+    ) -> Result<ParseResult, BuildError> {
+        parse()
+    }
+}
+
+/// Reads, parses and checks the site under `root`, and returns a renderer for it.
+pub fn load(root: &Path, options: &BuildOptions) -> Result<Renderer, BuildError> {
+    load_with(root, options, &Fresh)
+}
+
+/// [`load`], reusing what `reuse` kept of earlier loads.
+pub fn load_with(
+    root: &Path,
+    options: &BuildOptions,
+    reuse: &dyn Reuse,
+) -> Result<Renderer, BuildError> {
+    let content_dir = content_dir(root)?;
+    let mut errors = Diagnostics::new();
+    let (sources, theme) = match reuse.sources() {
+        Some((sources, theme)) => (sources, Some(theme)),
+        None => (discover(&content_dir)?, None),
+    };
+    let config = load_config(root, &sources, &mut errors)?;
+    let theme = match theme {
+        Some(theme) => theme,
+        None => load_theme(root, &mut errors)?,
+    };
+    let taken_ids = theme.literal_ids();
+    reuse.start(&sources, &theme, &taken_ids);
+    let (pages, failed) =
+        parse_pages(root, &content_dir, &sources, &taken_ids, reuse, &mut errors)?;
+
+    let config = config.unwrap_or_else(SiteConfig::fallback);
+    let files = content_files(&content_dir, &sources);
+    let (site, assembly_errors) = Site::assemble_all(config, &pages, &files, options, failed);
+    errors.extend(assembly_errors);
+    let site = Arc::new(site);
+
+    let targets = link_targets(&site, &theme, taken_ids);
+    errors.extend(links::check_content(&site, &targets));
+    errors.extend(theme.check_links(&site, &targets));
+    errors.extend(render::check_templates_exist(&site, &theme));
+
+    let forms = load_forms(root, &mut errors)?;
+    errors.extend(super::forms::check_forms(&site, &targets, &forms));
+    compile(site, theme, targets, forms, errors)
+}
+
+/// `root`'s `content/` folder, which must exist.
+fn content_dir(root: &Path) -> Result<PathBuf, BuildError> {
+    let content_dir = root.join("content");
+    if !content_dir.is_dir() {
+        return Err(BuildError::Usage(format!(
+            "{} has no content/ folder (use --root to point at the site)",
+            root.display()
+        )));
+    }
+    Ok(content_dir)
+}
+
+fn discover(content_dir: &Path) -> Result<Sources, BuildError> {
+    content::discover(content_dir).map_err(io(format!("reading {}", content_dir.display())))
+}
+
+/// `content/site.yaml`, parsed; `None` (with the problems in `errors`) when it is missing
+/// or wrong.
+fn load_config(
+    root: &Path,
+    sources: &Sources,
+    errors: &mut Diagnostics,
+) -> Result<Option<SiteConfig>, BuildError> {
+    let Some(path) = &sources.config else {
+        errors.push(
+            Diagnostic::new("content/site.yaml", 0, "the site configuration is missing")
+                .hint("create content/site.yaml with at least `title:` and `base_url:`"),
+        );
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?;
+    Ok(SiteConfig::parse(&display_path(root, path), &text)
+        .map_err(|e| errors.extend(e))
+        .ok())
+}
+
+/// The templates and static files under `root/templates`; an empty theme (and an error)
+/// when the folder is missing.
+fn load_theme(root: &Path, errors: &mut Diagnostics) -> Result<Arc<Theme>, BuildError> {
+    let templates_dir = root.join("templates");
+    if !templates_dir.is_dir() {
+        errors.push(
+            Diagnostic::new("templates", 0, "the templates folder is missing")
+                .hint("create templates/ with page.html and section.html"),
+        );
+        return Ok(Arc::new(Theme::default()));
+    }
+    let theme =
+        Theme::load(&templates_dir).map_err(io(format!("reading {}", templates_dir.display())))?;
+    Ok(Arc::new(theme))
+}
+
+/// Every Markdown file, parsed in parallel: the pages, and the URLs of the files that
+/// failed (so that links to them are not reported as broken too).
+fn parse_pages(
+    root: &Path,
+    content_dir: &Path,
+    sources: &Sources,
+    taken_ids: &HashSet<String>,
+    reuse: &dyn Reuse,
+    errors: &mut Diagnostics,
+) -> Result<(Vec<Arc<ParsedPage>>, HashSet<String>), BuildError> {
+    let parsed: Vec<ParseResult> = sources
+        .pages
+        .par_iter()
+        .map(|path| reuse.page(path, &|| parse_file(root, content_dir, path, taken_ids)))
+        .collect::<Result<_, _>>()?;
+    let mut pages = Vec::with_capacity(parsed.len());
+    let mut failed = HashSet::new();
+    for (p, path) in parsed.into_iter().zip(&sources.pages) {
+        match p {
+            Ok(page) => pages.push(page),
+            Err(e) => {
+                errors.extend(e);
+                failed.insert(content::url_for(&relative(content_dir, path), None));
+            }
+        }
+    }
+    Ok((pages, failed))
+}
+
+/// `path` below `content_dir`, `/`-separated.
+fn relative(content_dir: &Path, path: &Path) -> String {
+    slash_path(path.strip_prefix(content_dir).unwrap_or(path))
+}
+
+/// One Markdown file, read and parsed.
+fn parse_file(
+    root: &Path,
+    content_dir: &Path,
+    path: &Path,
+    taken_ids: &HashSet<String>,
+) -> Result<ParseResult, BuildError> {
+    let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
+    let shown = display_path(root, path);
+    Ok(match String::from_utf8(bytes) {
+        Ok(text) => {
+            ParsedPage::parse(&shown, &relative(content_dir, path), &text, taken_ids).map(Arc::new)
+        }
+        Err(e) => Err(vec![not_utf8(&shown, e.as_bytes(), e.utf8_error())]),
+    })
+}
+
+/// A content file's bytes, without asking its size first as `fs::read` does (content
+/// files are small: one system call a file fewer).
+fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::with_capacity(4 * 1024);
+    // Through `Take`, `read_to_end` is the generic one, which does not stat the file.
+    file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A page that is not UTF-8 (saved as Latin-1 or Windows-1252, typically): where.
+fn not_utf8(path: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic {
+    let good = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+    let (line, column) = line_col(good, good.len());
+    Diagnostic::new(path, line, "the file is not UTF-8 text")
+        .column(column)
+        .hint("save it as UTF-8 (in most editors: Save as, encoding UTF-8)")
+}
+
+/// The files published as they are, by their path below `content/`.
+fn content_files(content_dir: &Path, sources: &Sources) -> Vec<(String, PathBuf)> {
+    sources
+        .files
+        .iter()
+        .map(|p| (relative(content_dir, p), p.clone()))
+        .collect()
+}
+
+/// What links may point at: the ids the templates use, the theme's static files (plain
+/// and fingerprinted), the content's files, and the files every build writes.
+fn link_targets(site: &Site, theme: &Theme, template_ids: HashSet<String>) -> Targets {
+    let mut targets = Targets {
+        template_ids,
+        ..Targets::default()
+    };
+    for s in theme.statics.values() {
+        targets.files.insert(s.url.clone());
+        targets.files.insert(s.hashed_url.clone());
+    }
+    for f in &site.files {
+        targets.files.insert(f.url.clone());
+    }
+    for special in ["/sitemap.xml", "/robots.txt", "/404.html"] {
+        targets.files.insert(special.to_string());
+    }
+    targets
+}
+
+/// The form definitions in `content/forms/`; none (and the problems in `errors`) when they
+/// are wrong.
+fn load_forms(root: &Path, errors: &mut Diagnostics) -> Result<Forms, BuildError> {
+    match Forms::load(root) {
+        Ok(forms) => Ok(forms),
+        Err(FormsError::Invalid(d)) => {
+            errors.extend(d);
+            Ok(Forms::default())
+        }
+        Err(FormsError::Io { path, source }) => Err(BuildError::Io {
+            context: format!("reading {}", path.display()),
+            source,
+        }),
+    }
+}
+
+/// The templates compiled against the site, and the renderer, when nothing was wrong.
+fn compile(
+    site: Arc<Site>,
+    theme: Arc<Theme>,
+    targets: Targets,
+    forms: Forms,
+    mut errors: Diagnostics,
+) -> Result<Renderer, BuildError> {
+    let tera = theme
+        .compile(site.clone(), Arc::new(targets))
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let Some(tera) = tera.filter(|_| errors.is_empty()) else {
+        return Err(errors.into_result(()).unwrap_err().into());
+    };
+    Ok(Renderer::new(site, theme, tera, Arc::new(forms)))
+}

@@ -1,0 +1,171 @@
+//! The build pipeline: read `content/` and `templates/`, check everything, render every
+//! output, and swap the result into the output folder only when nothing failed.
+//!
+//! - [`load`]: the stages from the files to a checked [`Renderer`] (`load.rs`), with the
+//!   checks between the site and its forms (`forms.rs`);
+//! - [`render_all`]: every output, rendered in parallel, its errors merged;
+//! - [`build`]: rendered into a folder beside the output and swapped in (`output.rs`).
+
+mod forms;
+mod load;
+mod output;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+pub use load::{ParseResult, Reuse, load, load_with};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::render::{Output, Renderer};
+use crate::site::BuildOptions;
+
+/// Why a build or check did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Problems in the editors' files (exit code 1).
+    #[error("{0}")]
+    Content(Diagnostics),
+    /// The file system failed us (exit code 2).
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A request that cannot be carried out, e.g. an output folder that must not be replaced.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl From<Diagnostics> for BuildError {
+    fn from(d: Diagnostics) -> Self {
+        BuildError::Content(d)
+    }
+}
+
+/// Turns an I/O error into a [`BuildError::Io`] saying what was being done.
+pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
+    let context = context.into();
+    move |source| BuildError::Io { context, source }
+}
+
+enum RenderFailure {
+    Content(Diagnostic),
+    Io(String, std::io::Error),
+}
+
+/// Renders every output and hands each to `sink`; reports every rendering error. Returns
+/// the outputs' paths (relative, `/`-separated).
+pub fn render_all(
+    renderer: &Renderer,
+    sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
+) -> Result<Vec<String>, BuildError> {
+    let outputs = renderer.outputs();
+    let results: Vec<Result<String, RenderFailure>> = outputs
+        .par_iter()
+        .map(|o: &Output| {
+            let bytes = renderer.render(o).map_err(RenderFailure::Content)?;
+            let path = renderer.path_of(o);
+            match sink(&path, &bytes) {
+                Ok(()) => Ok(path),
+                Err(e) => Err(RenderFailure::Io(path, e)),
+            }
+        })
+        .collect();
+    let mut paths = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for r in results {
+        match r {
+            Ok(path) => paths.push(path),
+            Err(RenderFailure::Content(d)) => failures.push(d),
+            Err(RenderFailure::Io(path, source)) => {
+                return Err(BuildError::Io {
+                    context: format!("writing {path}"),
+                    source,
+                });
+            }
+        }
+    }
+    let mut errors = Diagnostics::new();
+    errors.extend(merge_repeats(failures));
+    errors.into_result(paths).map_err(BuildError::Content)
+}
+
+/// One template mistake fails every page that uses the template: report it once, naming
+/// the first page and how many others.
+pub fn merge_repeats(mut failures: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    failures.sort();
+    let mut merged: Vec<(Diagnostic, usize)> = Vec::new();
+    for d in failures {
+        match merged.last_mut() {
+            Some((first, n))
+                if (&first.path, first.line, first.column, &first.message)
+                    == (&d.path, d.line, d.column, &d.message) =>
+            {
+                *n += 1
+            }
+            _ => merged.push((d, 0)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(d, others)| match (others, d.hint.clone()) {
+            (0, _) | (_, None) => d,
+            (n, Some(hint)) => d.hint(format!(
+                "{hint} and {n} other page{}",
+                if n == 1 { "" } else { "s" }
+            )),
+        })
+        .collect()
+}
+
+/// What a finished build did.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub files: usize,
+    pub pages: usize,
+    pub output: PathBuf,
+    /// The new site is in place, but the previous one could not be removed entirely: a
+    /// message for the operator (the folder to delete and why).
+    pub leftover: Option<String>,
+}
+
+/// `site-gen check`: every check a build makes, writing nothing.
+pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let renderer = load(root, options)?;
+    let files = render_all(&renderer, &|_, _| Ok(()))?.len();
+    Ok(BuildReport {
+        files,
+        pages: renderer.site.entries.len(),
+        output: PathBuf::new(),
+        leftover: None,
+    })
+}
+
+/// `site-gen build`: renders into a temporary folder beside `output` and swaps it in when
+/// everything succeeded. A failed build leaves `output` as it was.
+pub fn build(
+    root: &Path,
+    output: &Path,
+    options: &BuildOptions,
+) -> Result<BuildReport, BuildError> {
+    output::guard_output(root, output)?;
+    let renderer = load(root, options)?;
+    let staging = output::temp_beside(output, "building")?;
+    let dir = staging.path().to_path_buf();
+    let written = render_all(&renderer, &|rel, bytes| {
+        let path = dir.join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p)?;
+        }
+        std::fs::write(&path, bytes)
+    })?;
+    let leftover = output::swap_in(staging, output, &written)?;
+    Ok(BuildReport {
+        files: written.len(),
+        pages: renderer.site.entries.len(),
+        output: output.to_path_buf(),
+        leftover,
+    })
+}
