@@ -59,83 +59,10 @@ impl SiteConfig {
             ..SiteConfig::fallback()
         };
         let mut have_title = false;
-        let mut have_base = false;
         for e in &entries {
-            have_base |= e.key == "base_url";
-            let wrong = |expected: &str| {
-                Diagnostic::new(
-                    path,
-                    e.line,
-                    format!("`{}` must be {expected}, not {}", e.key, e.value.kind()),
-                )
-            };
-            let result = match e.key.as_str() {
-                "title" => e
-                    .value
-                    .to::<String>()
-                    .map(|t| {
-                        have_title = true;
-                        config.title = t;
-                    })
-                    .map_err(|_| wrong("text")),
-                "base_url" => match e.value.to::<String>() {
-                    Ok(url) if url.starts_with("https://") || url.starts_with("http://") => {
-                        config.base_url = url.trim_end_matches('/').to_string();
-                        Ok(())
-                    }
-                    Ok(url) => Err(Diagnostic::new(
-                        path,
-                        e.line,
-                        format!("`base_url` `{url}` is not an absolute http(s) URL"),
-                    )
-                    .hint("write it like `https://example.dk`")),
-                    Err(_) => Err(wrong("text")),
-                },
-                "language" => e
-                    .value
-                    .to::<String>()
-                    .map(|l| config.language = l)
-                    .map_err(|_| wrong("a language code such as `da`")),
-                "description" => e
-                    .value
-                    .to::<String>()
-                    .map(|d| config.description = Some(d))
-                    .map_err(|_| wrong("text")),
-                "nav" => e
-                    .value
-                    .to::<Vec<String>>()
-                    .map(|n| {
-                        config.nav = n;
-                        config.nav_lines = entry_lines(text, e.line, &config.nav);
-                    })
-                    .map_err(|_| wrong("a list of page paths such as `/etaarige-forloeb/`")),
-                "organisation" => e
-                    .value
-                    .to::<Organisation>()
-                    .map(|o| config.organisation = Some(o))
-                    .map_err(|m| wrong("a map with `name` and `url`").hint(m)),
-                "contact" => {
-                    config.contact = e.value.clone();
-                    Ok(())
-                }
-                "extra" => {
-                    config.extra = e.value.clone();
-                    Ok(())
-                }
-                other => {
-                    let d = Diagnostic::new(
-                        path,
-                        e.line,
-                        format!("unknown key `{other}` in site.yaml"),
-                    );
-                    Err(match suggest(other, KEYS.iter().copied()) {
-                        Some(s) => d.hint(format!("did you mean `{s}`?")),
-                        None => d.hint(format!("known keys: {}", KEYS.join(", "))),
-                    })
-                }
-            };
-            if let Err(d) = result {
-                errors.push(d);
+            match config.set(path, text, e) {
+                Ok(()) => have_title |= e.key == "title",
+                Err(d) => errors.push(d),
             }
         }
         if !have_title {
@@ -144,7 +71,7 @@ impl SiteConfig {
                     .hint("add `title: Name of the site`"),
             );
         }
-        if !have_base {
+        if !entries.iter().any(|e| e.key == "base_url") {
             errors.push(
                 Diagnostic::new(path, 1, "site.yaml has no `base_url`")
                     .hint("add `base_url: https://example.dk`"),
@@ -155,6 +82,44 @@ impl SiteConfig {
         } else {
             Err(errors)
         }
+    }
+
+    /// Takes the value of one key of the file `path`, whose text is `text`.
+    fn set(&mut self, path: &Path, text: &str, e: &yaml::Entry) -> Result<(), Diagnostic> {
+        let wrong = |expected: &str| {
+            Diagnostic::new(
+                path,
+                e.line,
+                format!("`{}` must be {expected}, not {}", e.key, e.value.kind()),
+            )
+        };
+        let string = || e.value.to::<String>();
+        match e.key.as_str() {
+            "title" => self.title = string().map_err(|_| wrong("text"))?,
+            "base_url" => {
+                self.base_url = base_url(string().map_err(|_| wrong("text"))?, path, e.line)?
+            }
+            "language" => {
+                self.language = string().map_err(|_| wrong("a language code such as `da`"))?
+            }
+            "description" => self.description = Some(string().map_err(|_| wrong("text"))?),
+            "nav" => {
+                self.nav = e
+                    .value
+                    .to::<Vec<String>>()
+                    .map_err(|_| wrong("a list of page paths such as `/etaarige-forloeb/`"))?;
+                self.nav_lines = entry_lines(text, e.line, &self.nav);
+            }
+            "organisation" => {
+                let o = e.value.to::<Organisation>();
+                self.organisation =
+                    Some(o.map_err(|m| wrong("a map with `name` and `url`").hint(m))?)
+            }
+            "contact" => self.contact = e.value.clone(),
+            "extra" => self.extra = e.value.clone(),
+            other => return Err(unknown_key(path, e.line, other)),
+        }
+        Ok(())
     }
 
     /// A stand-in used when site.yaml itself is broken, so that the other checks still run.
@@ -180,6 +145,27 @@ impl SiteConfig {
     /// The absolute URL of a site path (`/a/` -> `https://example.dk/a/`).
     pub fn permalink(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+}
+
+/// `base_url`'s value, which must be an absolute http(s) URL, without its trailing slash.
+fn base_url(url: String, path: &Path, line: usize) -> Result<String, Diagnostic> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(Diagnostic::new(
+            path,
+            line,
+            format!("`base_url` `{url}` is not an absolute http(s) URL"),
+        )
+        .hint("write it like `https://example.dk`"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn unknown_key(path: &Path, line: usize, key: &str) -> Diagnostic {
+    let d = Diagnostic::new(path, line, format!("unknown key `{key}` in site.yaml"));
+    match suggest(key, KEYS.iter().copied()) {
+        Some(s) => d.hint(format!("did you mean `{s}`?")),
+        None => d.hint(format!("known keys: {}", KEYS.join(", "))),
     }
 }
 
