@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use form_handler::env;
 use form_handler::forms::Forms;
 use form_handler::http::{AppState, Clock, RateLimiter, router, with_security_headers};
@@ -32,26 +32,7 @@ struct Cli {
 enum Command {
     /// Run the handler as a local HTTP server (DynamoDB when AWS_ENDPOINT_URL_DYNAMODB and
     /// APPLICATIONS_TABLE are set, else a local file).
-    Serve {
-        #[arg(long, default_value = "127.0.0.1:3000")]
-        bind: SocketAddr,
-        /// Take applications as if it were this day (to try a round that is open then)
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = form_handler::dates::parse_iso)]
-        date: Option<jiff::civil::Date>,
-        /// Folder with content/ to read the forms from [default: the forms built in]
-        #[arg(long, value_name = "DIR")]
-        root: Option<PathBuf>,
-        /// The local store file, when DynamoDB is not configured
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = ".form-handler/applications.jsonl"
-        )]
-        store: PathBuf,
-        /// Where the mails go with the local store (as .eml files; nothing is sent)
-        #[arg(long, value_name = "DIR", default_value = ".form-handler/mail")]
-        mail_dir: PathBuf,
-    },
+    Serve(ServeArgs),
     /// Send the mails of the applications in DynamoDB's stream through SES, as the notifier
     /// Lambda does: the table's stream from its oldest record (DynamoDB Streams API), SES v2;
     /// a mail marked sent is not sent again. Exits 1 when a mail could not be sent.
@@ -64,26 +45,51 @@ enum Command {
         follow: bool,
     },
     /// Write the applications to one form as CSV (for Excel) or JSON.
-    Export {
-        /// The form id, e.g. minivejledning
-        #[arg(long)]
-        form: String,
-        /// Only this round (YYYY-MM)
-        #[arg(long, value_name = "YYYY-MM")]
-        round: Option<String>,
-        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
-        format: ExportFormat,
-        /// Write here instead of standard output
-        #[arg(long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// The local store file, when DynamoDB is not configured
-        #[arg(
-            long,
-            value_name = "FILE",
-            default_value = ".form-handler/applications.jsonl"
-        )]
-        store: PathBuf,
-    },
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    bind: SocketAddr,
+    /// Take applications as if it were this day (to try a round that is open then)
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = form_handler::dates::parse_iso)]
+    date: Option<jiff::civil::Date>,
+    /// Folder with content/ to read the forms from [default: the forms built in]
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// The local store file, when DynamoDB is not configured
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = ".form-handler/applications.jsonl"
+    )]
+    store: PathBuf,
+    /// Where the mails go with the local store (as .eml files; nothing is sent)
+    #[arg(long, value_name = "DIR", default_value = ".form-handler/mail")]
+    mail_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// The form id, e.g. minivejledning
+    #[arg(long)]
+    form: String,
+    /// Only this round (YYYY-MM)
+    #[arg(long, value_name = "YYYY-MM")]
+    round: Option<String>,
+    #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+    format: ExportFormat,
+    /// Write here instead of standard output
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The local store file, when DynamoDB is not configured
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = ".form-handler/applications.jsonl"
+    )]
+    store: PathBuf,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,108 +159,105 @@ async fn choose_store(file: &std::path::Path, create: bool) -> Result<Store> {
 /// Runs the command: `Ok` with its exit code (1 when `notify` could not send every mail).
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        None => bail!("run `form-handler serve` for a local server, or see --help"),
+        Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Some(Command::Notify { follow, .. }) => notify(follow).await,
-        command => run_command(command).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Export(args)) => export(args).await.map(|()| ExitCode::SUCCESS),
     }
 }
 
-async fn run_command(command: Option<Command>) -> Result<()> {
-    match command {
-        None => bail!("run `form-handler serve` for a local server, or see --help"),
-        Some(Command::Serve {
-            bind,
-            date,
-            root,
-            store,
-            mail_dir,
-        }) => {
-            init_logging()?;
-            let forms = match root {
-                Some(root) => Forms::load(&root).map_err(|e| anyhow::anyhow!("{e}"))?,
-                None => Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
-            };
-            let store = choose_store(&store, true).await?;
-            eprintln!("Applications are stored in {}", store.describe());
-            let state = Arc::new(AppState::new(
-                forms,
-                store,
-                date.map_or(Clock::Real, Clock::OnDay),
-                RateLimiter::from_env().map_err(anyhow::Error::msg)?,
-                std::env::var(env::SITE_ORIGIN).ok(),
-            ));
-            if matches!(state.store, Store::Local(_)) {
-                let dir = mail_dir.clone();
-                eprintln!(
-                    "The mails of each application are written to {} (nothing is sent)",
-                    dir.display()
-                );
-                let from = std::env::var(env::MAIL_FROM)
-                    .ok()
-                    .and_then(|a| form_handler::mail::Address::parse(&a).ok())
-                    .unwrap_or_else(local_sender);
-                tokio::spawn(form_handler::notify::local::follow(
-                    state.clone(),
-                    form_handler::notify::local::MailDir::new(dir, from),
-                    format!("http://{bind}"),
-                ));
-            }
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .with_context(|| format!("listening on {bind}"))?;
-            eprintln!(
-                "Form handler listening on http://{}/api/applications/",
-                listener.local_addr()?
-            );
-            axum::serve(listener, with_security_headers(router(state)))
-                .await
-                .context("serving")
-        }
-        Some(Command::Notify { follow, .. }) => notify(follow).await.map(|_| ()),
-        Some(Command::Export {
-            form,
-            round,
-            format,
-            output,
-            store,
-        }) => {
-            let forms = Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let Some(def) = forms.get(&form) else {
-                let ids: Vec<&str> = forms.forms.iter().map(|f| f.id.as_str()).collect();
-                bail!(
-                    "there is no form `{form}` (the forms are: {})",
-                    ids.join(", ")
-                );
-            };
-            if let Some(r) = &round
-                && !(r.len() == 7
-                    && r.as_bytes()[4] == b'-'
-                    && r.bytes()
-                        .enumerate()
-                        .all(|(i, b)| i == 4 || b.is_ascii_digit()))
-            {
-                bail!("--round `{r}` must be a month like 2019-03");
-            }
-            let store = choose_store(&store, false).await?;
-            let applications = store.list(&form, round.as_deref()).await?;
-            let text = match format {
-                ExportFormat::Csv => form_handler::export::csv(def, &forms.kommuner, &applications),
-                ExportFormat::Json => form_handler::export::json(&applications),
-            };
-            match output {
-                Some(path) => {
-                    std::fs::write(&path, text)
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    eprintln!(
-                        "Wrote {} applications to {}",
-                        applications.len(),
-                        path.display()
-                    );
-                }
-                None => print!("{text}"),
-            }
-            Ok(())
-        }
+/// `serve`: the handler's router on a local address; with the local store, the mails of
+/// each application written as files.
+async fn serve(args: ServeArgs) -> Result<()> {
+    init_logging()?;
+    let forms = match &args.root {
+        Some(root) => Forms::load(root).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => embedded_forms()?,
+    };
+    let store = choose_store(&args.store, true).await?;
+    eprintln!("Applications are stored in {}", store.describe());
+    let state = Arc::new(AppState::new(
+        forms,
+        store,
+        args.date.map_or(Clock::Real, Clock::OnDay),
+        RateLimiter::from_env().map_err(anyhow::Error::msg)?,
+        std::env::var(env::SITE_ORIGIN).ok(),
+    ));
+    if matches!(state.store, Store::Local(_)) {
+        eprintln!(
+            "The mails of each application are written to {} (nothing is sent)",
+            args.mail_dir.display()
+        );
+        let from = std::env::var(env::MAIL_FROM)
+            .ok()
+            .and_then(|a| form_handler::mail::Address::parse(&a).ok())
+            .unwrap_or_else(local_sender);
+        tokio::spawn(form_handler::notify::local::follow(
+            state.clone(),
+            form_handler::notify::local::MailDir::new(args.mail_dir, from),
+            format!("http://{}", args.bind),
+        ));
     }
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("listening on {}", args.bind))?;
+    eprintln!(
+        "Form handler listening on http://{}/api/applications/",
+        listener.local_addr()?
+    );
+    axum::serve(listener, with_security_headers(router(state)))
+        .await
+        .context("serving")
+}
+
+/// `export`: one form's applications (of one round) as CSV or JSON.
+async fn export(args: ExportArgs) -> Result<()> {
+    let forms = embedded_forms()?;
+    let Some(def) = forms.get(&args.form) else {
+        let ids: Vec<&str> = forms.forms.iter().map(|f| f.id.as_str()).collect();
+        bail!(
+            "there is no form `{}` (the forms are: {})",
+            args.form,
+            ids.join(", ")
+        );
+    };
+    if let Some(r) = &args.round
+        && !is_month(r)
+    {
+        bail!("--round `{r}` must be a month like 2019-03");
+    }
+    let store = choose_store(&args.store, false).await?;
+    let applications = store.list(&args.form, args.round.as_deref()).await?;
+    let text = match args.format {
+        ExportFormat::Csv => form_handler::export::csv(def, &forms.kommuner, &applications),
+        ExportFormat::Json => form_handler::export::json(&applications),
+    };
+    let Some(path) = args.output else {
+        print!("{text}");
+        return Ok(());
+    };
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!(
+        "Wrote {} applications to {}",
+        applications.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// `YYYY-MM`.
+fn is_month(text: &str) -> bool {
+    text.len() == 7
+        && text.as_bytes()[4] == b'-'
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 4 || b.is_ascii_digit())
+}
+
+/// The forms built into the binary.
+fn embedded_forms() -> Result<Forms> {
+    Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn init_logging() -> Result<()> {
@@ -288,7 +291,7 @@ async fn notify(follow: bool) -> Result<ExitCode> {
         eprintln!("warning: {e:#}");
     }
     let notifier = Notifier {
-        forms: Forms::embedded().map_err(|e| anyhow::anyhow!("{e}"))?,
+        forms: embedded_forms()?,
         site_url: settings.site_url.clone(),
         outbox: SesOutbox::new(
             ses,
