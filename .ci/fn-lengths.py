@@ -4,7 +4,7 @@ counted from its `fn` line to the line of its closing brace; a module's code is 
 before its `#[cfg(test)]` module (issue 12: no function over about 100 lines, no module over
 about 600 lines of code).
 
-    python3 .ci/fn-lengths.py [--top N] [DIR ...]     (default: site-gen/src form-handler/src)
+    python3 .ci/fn-lengths.py [--top N] [DIR ...]     (default: site-gen/src form-handler/src form-handler/model/src)
 """
 
 import re
@@ -42,7 +42,7 @@ def main():
     top = 10
     if args[:1] == ["--top"]:
         top, args = int(args[1]), args[2:]
-    dirs = args or ["site-gen/src", "form-handler/src"]
+    dirs = args or ["site-gen/src", "form-handler/src", "form-handler/model/src"]
     fns, mods = [], []
     for d in dirs:
         for path in sorted(Path(d).rglob("*.rs")):

@@ -1,22 +1,15 @@
-//! form-handler: the programme's application forms.
+//! form-handler: the programme's application service. The HTTP handler ([`http`]) takes
+//! the posted forms and keeps them in a [`store`] (DynamoDB, or a local file for previews);
+//! the notifier ([`notify`]) sends their mails; caseworkers [`export`] them.
 //!
-//! The form model is pure Rust with no AWS types: form definitions are loaded and checked
-//! ([`definition`]), posted bodies are parsed into typed values ([`values`],
-//! [`submission`]), application rounds follow Danish working days ([`holidays`],
-//! [`rounds`]), and applicants get reference numbers ([`reference`]). site-gen renders the
-//! forms into the pages with this same crate ([`render`]), built without the `aws` feature.
-//!
-//! [`dates`], [`diagnostics`] and [`yaml`] are shared with site-gen: editors' errors look the same
-//! whether they are in a page or in a form definition.
+//! The form model it works with (definitions, typed values, rounds, rendering, the mails'
+//! text) is the crate `form-model` (in `model/`), re-exported here under its own module
+//! names, so that `form_handler::values` and `form_model::values` are the same thing.
 
-pub mod application;
-pub mod dates;
-pub mod definition;
-pub mod diagnostics;
-pub mod yaml;
-
-/// The name of the hidden field that people never fill in and bots often do.
-pub const HONEYPOT: &str = "website";
+pub use form_model::{
+    HONEYPOT, application, dates, definition, diagnostics, forms, holidays, kommuner, mail,
+    reference, render, rounds, submission, values, yaml,
+};
 
 /// The environment variables the `form-handler` binary reads. The infrastructure sets
 /// them on the Lambda (a test checks the template against [`env::ALL`]).
@@ -64,22 +57,13 @@ pub mod env {
 }
 #[cfg(feature = "server")]
 pub mod export;
-pub mod forms;
-pub mod holidays;
 #[cfg(feature = "server")]
 pub mod http;
-pub mod kommuner;
 #[cfg(feature = "aws")]
 pub mod logging;
-pub mod mail;
 #[cfg(feature = "server")]
 pub mod notify;
 #[cfg(feature = "server")]
 pub mod pages;
-pub mod reference;
-pub mod render;
-pub mod rounds;
 #[cfg(feature = "server")]
 pub mod store;
-pub mod submission;
-pub mod values;

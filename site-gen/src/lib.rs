@@ -22,5 +22,5 @@ pub mod templates;
 
 pub use build::{BuildError, BuildReport, build, check};
 pub use diagnostics::{Diagnostic, Diagnostics};
-pub use form_handler::{dates, diagnostics, yaml};
+pub use form_model::{dates, diagnostics, yaml};
 pub use site::BuildOptions;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
-use form_handler::forms::Forms;
-use form_handler::render::{Availability, form_section};
+use form_model::forms::Forms;
+use form_model::render::{Availability, form_section};
 
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -443,4 +443,4 @@ pub fn check_templates_exist(site: &Site, theme: &Theme) -> Diagnostics {
     out
 }
 
-pub use form_handler::render::escape;
+pub use form_model::render::escape;

@@ -2,7 +2,7 @@
 //! form's privacy notice is a page stating the version the form records, and every form's
 //! mails can be composed.
 
-use form_handler::forms::Forms;
+use form_model::forms::Forms;
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::links::{self, Targets};
@@ -80,7 +80,7 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
         }
     }
     // The mails, composed for a made-up application to each form.
-    out.extend(form_handler::mail::sample::check(forms));
+    out.extend(form_model::mail::sample::check(forms));
     out
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use form_handler::forms::{Forms, LoadError as FormsError};
+use form_model::forms::{Forms, LoadError as FormsError};
 
 use super::{BuildError, io};
 use crate::config::SiteConfig;

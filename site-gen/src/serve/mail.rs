@@ -12,9 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use form_handler::application::NewApplication;
 use form_handler::http::AppState;
-use form_handler::mail::{Address, Mail, MailKind, mails_for};
+use form_model::application::NewApplication;
+use form_model::mail::{Address, Mail, MailKind, mails_for};
 
 use super::{Preview, respond};
 use crate::render::escape;
@@ -89,7 +89,7 @@ async fn index(State(state): State<MailPreview>) -> Response {
             "<li>\n<h2>{reference}</h2>\n<p>{title}, modtaget {received}</p>\n<ul>\n",
             reference = escape(&app.reference),
             title = escape(title),
-            received = escape(&form_handler::dates::date_time_da(app.received_at)),
+            received = escape(&form_model::dates::date_time_da(app.received_at)),
         ));
         if mails.is_empty() {
             items.push_str("<li>Ingen e-mails: skemaet sender ingen.</li>\n");

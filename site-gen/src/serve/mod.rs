@@ -111,7 +111,7 @@ impl Preview {
     }
 
     /// The forms of the last good build.
-    pub fn forms(&self) -> Arc<form_handler::forms::Forms> {
+    pub fn forms(&self) -> Arc<form_model::forms::Forms> {
         self.current()
             .map(|g| g.renderer.forms.clone())
             .unwrap_or_default()

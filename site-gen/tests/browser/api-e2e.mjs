@@ -438,9 +438,9 @@ async function fillValid(page, applicant, overrides = {}) {
 
 // The message of `code` on `field` of `form`, from the table the validator is pinned to.
 function message(form, field, code) {
-  const table = fs.readFileSync(path.join(REPO, 'form-handler', 'tests', 'messages.txt'), 'utf8');
+  const table = fs.readFileSync(path.join(REPO, 'form-handler', 'model', 'tests', 'messages.txt'), 'utf8');
   const line = table.split('\n').find((l) => l.startsWith(`${form}\t${field}\t${code}\t`));
-  if (!line) throw new Error(`form-handler/tests/messages.txt has no ${code} message for ${form}.${field}`);
+  if (!line) throw new Error(`form-handler/model/tests/messages.txt has no ${code} message for ${form}.${field}`);
   return line.split('\t')[3];
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The application forms in headless Chromium: templates/static/js/form.js against the HTML of
-// form-handler/src/render.rs.
+// form-handler/model/src/render.rs.
 //
 //   node form-test.mjs --dir SITE [--today-dir SITE] [--bin PATH_TO_SITE_GEN] [--chromium PATH]
 //                      [--timeout SECONDS]
@@ -9,7 +9,7 @@
 // today; without it the test builds one with --bin (default target/debug/site-gen) in a
 // temporary folder. Checks:
 //   1. agreement: window.SiteForms.validate(rules, post) gives exactly the errors (field, code,
-//      message, in order) of every case in form-handler/tests/validation-cases.json;
+//      message, in order) of every case in form-handler/model/tests/validation-cases.json;
 //   2. on /minivejledningsforloeb/: an empty submit shows the error summary before the h1 (one
 //      link per error, focused, title "Fejl: ..."), inline errors with aria-invalid and
 //      aria-describedby; a summary link focuses its field; the conditional fields hide, show
@@ -49,7 +49,7 @@ import {
 } from './lib.mjs';
 import { startServer } from './server.mjs';
 
-const CASES_FILE = path.join(REPO, 'form-handler', 'tests', 'validation-cases.json');
+const CASES_FILE = path.join(REPO, 'form-handler', 'model', 'tests', 'validation-cases.json');
 const STEP_TIMEOUT_MS = 5_000;
 const MINI = '/minivejledningsforloeb/';
 const ETAARIG = '/etaarige-forloeb/';
@@ -262,7 +262,7 @@ async function agreement(origin, cases) {
   console.log(`agreement: ${agreed} of ${total} validation cases give the same errors in the browser`);
 }
 
-// Edge cases read off form-handler/src/values.rs and submission.rs (its unit tests and its
+// Edge cases read off form-handler/model/src/values.rs and submission.rs (its unit tests and its
 // semantics) that validation-cases.json does not pin: changes to the valid minivejledning post
 // and the error codes the Rust validator gives for them ([] = valid).
 const EDGE_CASES = [

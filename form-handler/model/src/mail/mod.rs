@@ -7,7 +7,7 @@
 //! gets which ([`crate::definition::Notifications`]). [`compose`] adds the facts (reference,
 //! time, round) and the answers, as HTML and plain text with the same content; [`address`]
 //! makes addresses fit for mail headers; [`mime`] writes a mail as an `.eml` file for local
-//! previews. All of it is pure: sending is [`crate::notify`]'s.
+//! previews. All of it is pure: sending is the form handler's (`form_handler::notify`).
 
 pub mod address;
 pub mod compose;

@@ -1,6 +1,6 @@
 //! An application as it is stored, read back, exported and mailed: the checked answers
 //! with the facts the handler adds (reference, time received, round, versions). Pure data:
-//! the stores ([`crate::store`]) keep it, the export and the e-mails ([`crate::mail`]) read it.
+//! the form handler's stores (`form_handler::store`) keep it, the export and the e-mails ([`crate::mail`]) read it.
 
 use std::collections::BTreeMap;
 

@@ -267,16 +267,18 @@ fn mail_texts(
     }
 }
 
+/// The site's forms as the editors wrote them (the repository's `content/forms/`), for tests.
+#[cfg(test)]
+pub(crate) fn site_forms() -> Forms {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    Forms::load(&root).unwrap_or_else(|e| panic!("{e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::definition::{ErrorKind, Field, FieldKind, Requirement};
     use crate::submission::{RawForm, Submission};
-
-    fn site_forms() -> Forms {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        Forms::load(&root).unwrap_or_else(|e| panic!("{e}"))
-    }
 
     #[test]
     fn the_embedded_forms_are_the_site_forms() {
@@ -389,7 +391,7 @@ mod tests {
         with_value(&post, &field.id, &invalid(field, kind))
     }
 
-    /// `text` must equal the file `rel` (under form-handler/); `UPDATE_MESSAGES=1` rewrites it.
+    /// `text` must equal the file `rel` (under form-handler/model/); `UPDATE_MESSAGES=1` rewrites it.
     fn assert_pinned(rel: &str, text: &str) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
         if std::env::var_os("UPDATE_MESSAGES").is_some() {

@@ -145,7 +145,7 @@ mod tests {
     use super::*;
 
     fn site_forms() -> Forms {
-        Forms::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
+        crate::forms::site_forms()
     }
 
     #[test]

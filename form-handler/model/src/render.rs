@@ -511,9 +511,7 @@ mod tests {
     use super::*;
 
     use crate::definition::ErrorKind;
-    use crate::forms::Forms;
     use std::collections::BTreeMap;
-    use std::path::Path;
 
     /// Every start tag in `html` that has `name="NAME"`, as (tag, attributes).
     fn tags_named<'a>(html: &'a str, name: &str) -> Vec<(&'a str, BTreeMap<&'a str, &'a str>)> {
@@ -557,7 +555,7 @@ mod tests {
     /// required, maxlength, input type, options, hints; and the rules JSON is the definition.
     #[test]
     fn rendered_html_and_validator_agree_on_every_field() {
-        let forms = Forms::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+        let forms = crate::forms::site_forms();
         let open = Availability::Open {
             next_deadline: Date::new(2019, 3, 29).unwrap(),
             final_deadline: None,
@@ -692,7 +690,7 @@ mod tests {
 
     #[test]
     fn errors_and_entered_values_are_shown() {
-        let forms = Forms::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+        let forms = crate::forms::site_forms();
         let form = forms.get("minivejledning").unwrap();
         let open = Availability::Open {
             next_deadline: Date::new(2019, 3, 29).unwrap(),
@@ -733,7 +731,7 @@ mod tests {
 
     #[test]
     fn closed_forms_show_a_message_instead() {
-        let forms = Forms::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
+        let forms = crate::forms::site_forms();
         let form = forms.get("minivejledning").unwrap();
         let on = |d| {
             form_section(

@@ -1,13 +1,13 @@
-//! Embeds the site's form definitions, kommune data and mail texts
-//! (`../content/forms/*.yaml`, `../content/data/kommuner.yaml`, `../content/mail/*/*.md`) in
-//! the binary, so the Lambdas need no files: a new form file or changed wording is picked up
-//! by the next build, with no code change.
+//! Embeds the site's form definitions, kommune data and mail texts (the repository's
+//! `content/forms/*.yaml`, `content/data/kommuner.yaml`, `content/mail/*/*.md`) in the
+//! binary, so the Lambdas need no files: a new form file or changed wording is picked up by
+//! the next build, with no code change.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     let forms = content.join("forms");
     println!("cargo:rerun-if-changed={}", forms.display());
     println!(
