@@ -58,13 +58,8 @@ struct ServeArgs {
     /// Folder with content/ to read the forms from [default: the forms built in]
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
-    /// The local store file, when DynamoDB is not configured
-    #[arg(
-        long,
-        value_name = "FILE",
-        default_value = ".form-handler/applications.jsonl"
-    )]
-    store: PathBuf,
+    #[command(flatten)]
+    local: LocalStoreArg,
     /// Where the mails go with the local store (as .eml files; nothing is sent)
     #[arg(long, value_name = "DIR", default_value = ".form-handler/mail")]
     mail_dir: PathBuf,
@@ -83,6 +78,12 @@ struct ExportArgs {
     /// Write here instead of standard output
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    #[command(flatten)]
+    local: LocalStoreArg,
+}
+
+#[derive(Args)]
+struct LocalStoreArg {
     /// The local store file, when DynamoDB is not configured
     #[arg(
         long,
@@ -174,7 +175,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         Some(root) => Forms::load(root).map_err(|e| anyhow::anyhow!("{e}"))?,
         None => embedded_forms()?,
     };
-    let store = choose_store(&args.store, true).await?;
+    let store = choose_store(&args.local.store, true).await?;
     eprintln!("Applications are stored in {}", store.describe());
     let state = Arc::new(AppState::new(
         forms,
@@ -226,7 +227,7 @@ async fn export(args: ExportArgs) -> Result<()> {
     {
         bail!("--round `{r}` must be a month like 2019-03");
     }
-    let store = choose_store(&args.store, false).await?;
+    let store = choose_store(&args.local.store, false).await?;
     let applications = store.list(&args.form, args.round.as_deref()).await?;
     let text = match args.format {
         ExportFormat::Csv => form_handler::export::csv(def, &forms.kommuner, &applications),
