@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # site-gen speed benchmark: the gate for site-gen's speed targets.
 #
-#   site-gen/benches/compare.sh [--runs N] [--date YYYY-MM-DD] [--keep]     # build: site-gen vs Hugo
+#   site-gen/benches/compare.sh [--runs N] [--date YYYY-MM-DD] [--against BIN] [--keep]  # build: site-gen vs Hugo
 #   site-gen/benches/compare.sh --serve [--edits N] [--keep]                # live preview latency
 #
 # Build part: a 10,000-page corpus (../shared/bench/make_corpus.py), N interleaved rounds of
@@ -9,7 +9,9 @@
 #   first), site-gen (cold: output removed first, outside the timing),
 # each timed with /usr/bin/time -f '%e %M' and written under /dev/shm. Prints medians, the
 # ratio hugo/site-gen of median wall times, and exits 1 if site-gen misses a target
-# (median wall <= 0.6 s and median peak RSS <= 120 MiB, warm and cold).
+# (median wall <= 0.6 s and median peak RSS <= 120 MiB, warm and cold). --against BIN adds
+# another site-gen binary (e.g. the previous commit's) to every round, warm and cold, and
+# prints the ratios previous/site-gen: a refactor's "not slower" check.
 #
 # Serve part (--serve): starts `site-gen serve` on the same corpus, appends a unique word to
 # one page N times and measures write -> served (ms) by polling the page; then changes the
@@ -26,6 +28,7 @@ EDITS=5
 MODE=build
 DATE=2025-06-01
 KEEP=0
+AGAINST=""
 TARGET_WALK_S=0.6
 TARGET_PEAK_MIB=120
 TARGET_SERVE_MS=100
@@ -43,12 +46,14 @@ while (($#)); do
         --serve) MODE=serve; shift ;;
         --date) DATE="${2:?--date needs YYYY-MM-DD}"; shift 2 ;;
         --keep) KEEP=1; shift ;;
+        --against) AGAINST="${2:?--against needs a site-gen binary}"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer (got '$RUNS')"
 [[ "$EDITS" =~ ^[1-9][0-9]*$ ]] || die "--edits must be a positive integer (got '$EDITS')"
+[[ -z "$AGAINST" || -x "$AGAINST" ]] || die "--against: $AGAINST is not an executable"
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MAKE_CORPUS="$REPO/../shared/bench/make_corpus.py"
@@ -176,8 +181,9 @@ run_build() {
     make_corpus sg-10k --site-gen
     make_corpus hugo-10k --section-index --hugo
 
-    local sg_out="$OUT/sg-out" hugo_out="$OUT/hugo-out"
+    local sg_out="$OUT/sg-out" hugo_out="$OUT/hugo-out" prev_out="$OUT/prev-out"
     sg_run() { timed "$1" "$BIN" build --root "$WORK/sg-10k" --output "$sg_out" --date "$DATE"; }
+    prev_run() { timed "$1" "$AGAINST" build --root "$WORK/sg-10k" --output "$prev_out" --date "$DATE"; }
     hugo_run() { rm -rf "$hugo_out"; timed hugo hugo -s "$WORK/hugo-10k" -d "$hugo_out" --quiet; }
 
     RESULTS="$OUT/results.txt"
@@ -186,6 +192,7 @@ run_build() {
     say "warm-up (not counted)"
     sg_run warmup-sg
     hugo_run
+    [[ -z "$AGAINST" ]] || prev_run warmup-prev
     : >"$RESULTS"
     local n_sg n_hugo
     n_sg="$(count_html "$sg_out")"; n_hugo="$(count_html "$hugo_out")"
@@ -197,11 +204,20 @@ run_build() {
         sg_run sg-warm                     # previous output present: site-gen replaces it itself
         hugo_run                        # output removed first (outside the timing)
         rm -rf "$sg_out"; sg_run sg-cold   # output removed first (outside the timing)
+        if [[ -n "$AGAINST" ]]; then
+            prev_run prev-warm
+            rm -rf "$prev_out"; prev_run prev-cold
+        fi
     done
+    if [[ -n "$AGAINST" ]]; then
+        diff -r -q "$sg_out" "$prev_out" >/dev/null || die "site-gen and $AGAINST built different sites"
+        say "site-gen and $AGAINST built byte-identical sites"
+    fi
 
     echo
     machine_info
     echo "hugo:     $(hugo version)"
+    [[ -z "$AGAINST" ]] || echo "previous: $("$AGAINST" --version) ($AGAINST)"
     echo "corpus:   $PAGES pages (make_corpus.py), output on /dev/shm, --date $DATE, median of $RUNS interleaved rounds"
     echo "load:     $LOAD_NOTE"
     echo
@@ -215,6 +231,7 @@ for line in open(path):
 med = {k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v),
            min(w for w, _ in v), max(w for w, _ in v), max(m for _, m in v)) for k, v in runs.items()}
 names = [("sg-warm", "site-gen (warm)"), ("sg-cold", "site-gen (cold)"), ("hugo", "hugo")]
+names += [(k, n) for k, n in [("prev-warm", "previous (warm)"), ("prev-cold", "previous (cold)")] if k in med]
 print("| generator       | wall s (median) | wall s (min-max) | peak MiB (median) | peak MiB (max) |")
 print("|-----------------|-----------------|------------------|-------------------|----------------|")
 for key, name in names:
@@ -225,6 +242,10 @@ hw = med["hugo"][0]
 for key, name in names[:2]:
     w = med[key][0]
     print(f"ratio hugo/{name}, median wall: {hw / w:.1f}x" if w > 0 else f"ratio hugo/{name}: n/a (0 s)")
+for kind in ("warm", "cold"):
+    if f"prev-{kind}" in med:
+        (pw, pm), (sw, sm) = med[f"prev-{kind}"][:2], med[f"sg-{kind}"][:2]
+        print(f"ratio previous/site-gen ({kind}): median wall {pw / sw:.3f}x, median peak {pm / sm:.3f}x")
 ok = True
 print()
 for key, name in names[:2]:
