@@ -81,7 +81,7 @@ node site-gen/tests/browser/form-test.mjs --dir "$target_dir/site-2019-03-01" --
 say "application forms end to end: site-gen serve + form handler + DynamoDB (moto) in Chromium"
 cargo build --quiet -p site-gen --features dynamodb && cargo build --quiet -p form-handler
 node site-gen/tests/browser/api-e2e.mjs --stack serve --site-gen "$target_dir/debug/site-gen" --form-handler "$target_dir/debug/form-handler"
-say "application forms end to end as deployed: CloudFront-shaped server + the api Lambda binary (cargo lambda watch) + moto, in Chromium"
+say "application forms end to end as deployed: CloudFront-shaped server + the api Lambda binary (its runtime API and Function URL: lambda-runtime.mjs) + moto, in Chromium"
 node site-gen/tests/browser/api-e2e.mjs --stack lambda --site "$target_dir/site-today" --lambda "$target_dir/debug/api" --form-handler "$target_dir/debug/form-handler"
 
 say "the gate itself fails on a broken site"

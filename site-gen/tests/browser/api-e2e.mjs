@@ -10,11 +10,10 @@
 //   on that day).
 // lambda: production's path. The site DIR (built for today) behind a CloudFront-shaped server
 //   (cloudfront.mjs: the template's behaviours, functions, origin headers, response headers and
-//   error pages), /api/* forwarded to the deployed Lambda binary (`api`, --lambda) under the
-//   runtime emulator `cargo lambda watch --only-lambda-apis` (its Function URL route), with the
-//   environment the template gives the Lambda (samconfig's test environment) and the table made
-//   from the template's definition; the one-year form (open every month). Needs `cargo lambda`
-//   (PyPI cargo-lambda) on PATH.
+//   error pages), /api/* forwarded to the deployed Lambda binary (`api`, --lambda) polling the
+//   Lambda runtime API behind a Function URL (lambda-runtime.mjs; it says why not `cargo lambda
+//   watch`), with the environment the template gives the Lambda (samconfig's test environment)
+//   and the table made from the template's definition; the one-year form (open every month).
 // Both need `moto_server` on PATH (`pip install 'moto[server]'`) and, for the Nu HTML checker,
 // `java`. Steps:
 //   1. moto on a free port (ready when it answers ListTables); the stack on free ports;
@@ -47,6 +46,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startCloudFront, stackShape } from './cloudfront.mjs';
+import { startFunctionUrl } from './lambda-runtime.mjs';
 import {
   BROWSER_ARGS,
   DEFAULT_CHROMIUM,
@@ -216,9 +216,9 @@ const state = {
   server: null,
   serverLog: '',
   motoLog: '',
-  // lambda: the emulator, the function's process and what it wrote, the CloudFront server.
-  emulator: null,
-  emulatorLog: '',
+  // lambda: its Function URL and runtime API, the function's process and what it wrote, the
+  // CloudFront server.
+  functionUrl: null,
   lambda: null,
   lambdaLog: '',
   cloudfront: null,
@@ -252,7 +252,7 @@ async function cleanup() {
   await closeAll({ children: state.children });
   await stopChild(state.server, 'SIGINT');
   await stopChild(state.lambda, 'SIGTERM');
-  await stopChild(state.emulator, 'SIGTERM', { group: true });
+  await state.functionUrl?.close();
   if (state.cloudfront) await closeAll({ servers: [state.cloudfront] });
   // moto leads its own process group (its launcher may start the Python process as a child).
   await stopChild(state.moto, 'SIGTERM', { group: true });
@@ -309,50 +309,21 @@ async function createTableFromTemplate(endpoint, table) {
   if (table.TimeToLiveSpecification) await call('UpdateTimeToLive', { TableName: TABLE, TimeToLiveSpecification: table.TimeToLiveSpecification });
 }
 
-// `cargo lambda watch --only-lambda-apis` on a free port (in the workspace: it reads its
-// metadata); resolves {port, env: the AWS_LAMBDA_* variables it prints for the function}.
-// Without `--timeout`: cargo-lambda 1.9 applies it to the function's wait for its next event
-// too, and answers that wait after the timeout with no request id, which lambda_runtime
-// takes for a broken runtime API (it panics). Real Lambda lets the function wait.
-async function startEmulator() {
-  const port = await freePort();
-  const child = spawn('cargo', ['lambda', 'watch', '--only-lambda-apis', '-A', '127.0.0.1', '-P', String(port)], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  state.emulator = child;
-  const onData = (d) => (state.emulatorLog += d);
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  let failed = null;
-  child.once('error', (err) => (failed = `could not start cargo lambda (is cargo-lambda on PATH? pip install cargo-lambda): ${err.message}`));
-  child.once('exit', (code, sig) => (failed ??= `cargo lambda watch exited (${sig || code}) before it was ready`));
-  const ready = await pollUntil(() => failed || /starting Runtime server/.test(state.emulatorLog), START_TIMEOUT_MS * 4, 100);
-  if (ready !== true) throw new Error(`${failed || 'cargo lambda watch did not start its runtime server'}\n${tail(state.emulatorLog)}`);
-  // eslint-disable-next-line no-control-regex
-  const plain = state.emulatorLog.replace(/\x1b\[[0-9;]*m/g, '');
-  const env = Object.fromEntries([...plain.matchAll(/\b(AWS_LAMBDA_[A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
-  for (const name of ['AWS_LAMBDA_RUNTIME_API', 'AWS_LAMBDA_FUNCTION_NAME']) {
-    if (!env[name]) throw new Error(`cargo lambda watch printed no ${name}\n${tail(plain)}`);
-  }
-  return { port, env };
-}
-
 // The production stack, shaped here (see the header): resolves {origin, apiUrl, shape}.
 async function startLambdaStack(opts, motoPort) {
   const shape = stackShape({ tableName: TABLE });
   await createTableFromTemplate(`http://127.0.0.1:${motoPort}`, shape.table);
-  const emulator = await startEmulator();
-  // The Lambda's environment is the template's, the emulator's and the SDK's standard
+  const lambda = await startFunctionUrl({ functionName: 'api' });
+  state.functionUrl = lambda;
+  // The Lambda's environment is the template's, the runtime's and the SDK's standard
   // variables (moto instead of AWS); nothing else of this machine's.
-  const env = { ...shape.env, ...emulator.env, ...shape.functionEnv, ...motoEnv(motoPort) };
+  const env = { ...shape.env, ...lambda.env, ...shape.functionEnv, ...motoEnv(motoPort) };
   const child = spawn(opts.lambda, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   state.lambda = child;
   child.stdout.on('data', (d) => (state.lambdaLog += d));
   child.stderr.on('data', (d) => (state.lambdaLog += d));
   child.once('exit', (code, sig) => (state.lambdaLog += `\n[the function exited (${sig || code})]\n`));
-  const apiUrl = `http://127.0.0.1:${emulator.port}/lambda-url/${emulator.env.AWS_LAMBDA_FUNCTION_NAME}`;
+  const apiUrl = lambda.url;
   const { server, baseUrl } = await startCloudFront({ shape, siteDir: opts.site, apiUrl });
   state.cloudfront = server;
   return { origin: baseUrl, apiUrl, shape };
@@ -775,7 +746,7 @@ async function main(opts) {
           if (s.problems.length) console.log(tail(state.serverLog, 15, '  server: '));
           return { problems: s.problems, info: origin };
         })
-      : await check('the stack starts: the table as the template defines it, cargo lambda watch, the api Lambda binary, the CloudFront-shaped server', async () => {
+      : await check('the stack starts: the table as the template defines it, the Lambda runtime API and Function URL, the api Lambda binary, the CloudFront-shaped server', async () => {
           const s = await startLambdaStack(opts, motoPort);
           origin = s.origin;
           apiUrl = s.apiUrl;
@@ -847,7 +818,6 @@ const opts = parseArgs(process.argv.slice(2));
 S = SCENARIOS[opts.stack];
 const printServerLog = (lines = 15) => {
   if (state.serverLog) console.log(tail(state.serverLog, lines, '  server: '));
-  if (state.emulatorLog) console.log(tail(state.emulatorLog, lines, '  cargo lambda: '));
   if (state.lambdaLog) console.log(tail(state.lambdaLog, lines, '  function: '));
 };
 

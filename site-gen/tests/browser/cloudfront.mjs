@@ -1,6 +1,6 @@
 // The deployment of infra/template.yaml, shaped on this machine: a server that does what the
 // stack's CloudFront distribution does in front of the built site (the bucket) and the form
-// handler's Lambda (reached here through the runtime emulator's Function URL route). Every
+// handler's Lambda (reached here through its Function URL, lambda-runtime.mjs). Every
 // part is read from the template, not copied: the behaviours and their path patterns and
 // methods, the CloudFront functions, the API origin's custom headers (the origin secret), the
 // response headers policy and the custom error responses. The Lambda's environment comes from
@@ -200,7 +200,7 @@ function fromApi(apiUrl, request, body, originHeaders) {
 }
 
 // Starts the CloudFront-shaped server on 127.0.0.1 (a free port): resolves {server, baseUrl}.
-// `apiUrl`: where the API origin is reached (the emulator's /lambda-url/<function>).
+// `apiUrl`: where the API origin is reached (the function's URL).
 // `onRequest({method, uri, status, origin})` is told of each request (for the test's log).
 export function startCloudFront({ shape, siteDir, apiUrl, onRequest = () => {} }) {
   const root = path.resolve(siteDir);
