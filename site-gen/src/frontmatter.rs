@@ -22,7 +22,7 @@ pub enum SortBy {
 }
 
 /// The checked front matter of a page or section.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrontMatter {
     pub title: String,
     pub description: Option<String>,

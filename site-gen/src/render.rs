@@ -12,6 +12,7 @@ use form_model::render::{Availability, form_section};
 
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::links::Targets;
 use crate::markdown::TocEntry;
 use crate::site::{Entry, Site};
 use crate::templates::{Theme, template_diagnostic};
@@ -91,6 +92,8 @@ pub struct Renderer {
     pub site: Arc<Site>,
     pub theme: Arc<Theme>,
     pub forms: Arc<Forms>,
+    /// What links may point at (the live preview's quick path checks edited pages' links).
+    pub targets: Arc<Targets>,
     tera: Tera,
     site_value: Value,
     /// Each form as it stands on the build date, by id.
@@ -98,7 +101,13 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(site: Arc<Site>, theme: Arc<Theme>, tera: Tera, forms: Arc<Forms>) -> Renderer {
+    pub fn new(
+        site: Arc<Site>,
+        theme: Arc<Theme>,
+        tera: Tera,
+        forms: Arc<Forms>,
+        targets: Arc<Targets>,
+    ) -> Renderer {
         let form_html = forms
             .forms
             .iter()
@@ -135,6 +144,7 @@ impl Renderer {
             site,
             theme,
             forms,
+            targets,
             tera,
             site_value,
             form_html,

@@ -136,6 +136,11 @@ impl Site {
         (site, errors)
     }
 
+    /// Orders section `i`'s pages again (after a page's title changed: titles break ties).
+    pub fn sort_section(&mut self, i: usize) {
+        sort_pages(&mut self.entries, i);
+    }
+
     pub fn get(&self, url: &str) -> Option<&Entry> {
         self.by_url.get(url).map(|&i| &self.entries[i])
     }
@@ -260,12 +265,17 @@ fn link_tree(entries: &mut [Entry], root: usize) {
     }
     for i in 0..entries.len() {
         if entries[i].page.is_section {
-            let mut pages = std::mem::take(&mut entries[i].pages);
-            let sort_by = entries[i].page.meta.sort_by;
-            pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
-            entries[i].pages = pages;
+            sort_pages(entries, i);
         }
     }
+}
+
+/// Orders section `i`'s pages as its `sort_by` says.
+fn sort_pages(entries: &mut [Entry], i: usize) {
+    let mut pages = std::mem::take(&mut entries[i].pages);
+    let sort_by = entries[i].page.meta.sort_by;
+    pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
+    entries[i].pages = pages;
 }
 
 /// The old addresses that lead to pages: each unused by any page and given once.

@@ -189,6 +189,16 @@ fn relative(content_dir: &Path, path: &Path) -> String {
     slash_path(path.strip_prefix(content_dir).unwrap_or(path))
 }
 
+/// The Markdown file at `path` under `root`'s `content/`, read and parsed again (the live
+/// preview's quick path).
+pub fn reparse(
+    root: &Path,
+    path: &Path,
+    taken_ids: &HashSet<String>,
+) -> Result<ParseResult, BuildError> {
+    parse_file(root, &root.join("content"), path, taken_ids)
+}
+
 /// One Markdown file, read and parsed.
 fn parse_file(
     root: &Path,
@@ -279,12 +289,13 @@ fn compile(
     forms: Forms,
     mut errors: Diagnostics,
 ) -> Result<Renderer, BuildError> {
+    let targets = Arc::new(targets);
     let tera = theme
-        .compile(site.clone(), Arc::new(targets))
+        .compile(site.clone(), targets.clone())
         .map_err(|e| errors.extend(e))
         .ok();
     let Some(tera) = tera.filter(|_| errors.is_empty()) else {
         return Err(errors.into_result(()).unwrap_err().into());
     };
-    Ok(Renderer::new(site, theme, tera, Arc::new(forms)))
+    Ok(Renderer::new(site, theme, tera, Arc::new(forms), targets))
 }

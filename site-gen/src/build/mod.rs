@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use load::{ParseResult, Reuse, load, load_with};
+pub use load::{ParseResult, Reuse, load, load_with, reparse};
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::{Output, Renderer};

@@ -12,7 +12,16 @@ use crate::content::Sources;
 use crate::templates::Theme;
 
 /// A file's modification time and size: a parse is reused while they stay the same.
-type Stamp = (SystemTime, u64);
+pub type Stamp = (SystemTime, u64);
+
+/// The stamp of the file at `path`.
+pub fn stamp(path: &Path) -> Result<Stamp, BuildError> {
+    let meta = std::fs::metadata(path).map_err(io(format!("reading {}", path.display())))?;
+    Ok((
+        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        meta.len(),
+    ))
+}
 
 /// The preview's cache, kept for as long as it runs.
 #[derive(Default)]
@@ -35,6 +44,26 @@ impl PageCache {
         let known = |p: &PathBuf| last.as_ref().is_some_and(|(s, _)| s.pages.contains(p));
         let incremental = edited.filter(|paths| !paths.is_empty() && paths.iter().all(known));
         *self.changed.lock().expect("cache lock") = incremental.map(|p| p.into_iter().collect());
+    }
+
+    /// The known Markdown files edited since the last load, when nothing else changed.
+    pub fn edited(&self) -> Option<HashSet<PathBuf>> {
+        self.changed.lock().expect("cache lock").clone()
+    }
+
+    /// The ids the templates took at the last load.
+    pub fn taken_ids(&self) -> HashSet<String> {
+        self.taken_ids.lock().expect("cache lock").clone()
+    }
+
+    /// Keeps the edited files' new parses, taken without a load (`serve::quick`): the edits
+    /// noted are dealt with.
+    pub fn store_edits(&self, parsed: Vec<(PathBuf, Stamp, ParseResult)>) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        for (path, stamp, result) in parsed {
+            entries.insert(path, (stamp, result));
+        }
+        *self.changed.lock().expect("cache lock") = None;
     }
 
     /// What the next load may reuse: takes the changes noted since the last one.
@@ -95,11 +124,7 @@ impl Reuse for CachedLoad<'_> {
         {
             return Ok(result);
         }
-        let meta = std::fs::metadata(path).map_err(io(format!("reading {}", path.display())))?;
-        let stamp = (
-            meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-            meta.len(),
-        );
+        let stamp = stamp(path)?;
         if self.changed.is_none()
             && let Some(result) = cached(&|s| *s == stamp)
         {

@@ -4,6 +4,7 @@
 
 mod cache;
 mod mail;
+mod quick;
 mod watch;
 
 use std::collections::HashMap;
@@ -87,6 +88,8 @@ pub struct Preview {
     status: channel::Sender<Status>,
     /// Set while a rebuild runs: the background render of the previous build gives way.
     rebuilding: std::sync::atomic::AtomicBool,
+    /// How many rebuilds took the quick path (`quick`).
+    quick_rebuilds: std::sync::atomic::AtomicU64,
     /// The form handler on the same origin, which follows edits to the form definitions.
     api: std::sync::OnceLock<Arc<form_handler::http::AppState>>,
 }
@@ -104,6 +107,7 @@ impl Preview {
             current: RwLock::new(None),
             status,
             rebuilding: std::sync::atomic::AtomicBool::new(false),
+            quick_rebuilds: std::sync::atomic::AtomicU64::new(0),
             api: std::sync::OnceLock::new(),
         });
         preview.rebuild();
@@ -136,16 +140,34 @@ impl Preview {
         self.cache.note_changes(edited);
     }
 
+    /// How many rebuilds so far took the quick path (edits that leave the site's shape).
+    pub fn quick_rebuilds(&self) -> u64 {
+        self.quick_rebuilds
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn subscribe(&self) -> channel::Receiver<Status> {
         self.status.subscribe()
     }
 
-    /// Loads the site again (parsing only the files that changed) and tells the browsers.
+    /// Loads the site again (parsing only the files that changed; only those when the
+    /// edits allow it, see `quick`) and tells the browsers.
     pub fn rebuild(self: &Arc<Self>) {
         use std::sync::atomic::Ordering;
         let started = Instant::now();
         self.rebuilding.store(true, Ordering::SeqCst);
-        let loaded = build::load_with(&self.root, &self.options, &self.cache.next_load());
+        let good = self.status.borrow().errors.is_none();
+        let quick = self
+            .current()
+            .filter(|_| good)
+            .and_then(|g| quick::body_edits(&self.root, &g.renderer, &self.cache));
+        let loaded = match quick {
+            Some(renderer) => {
+                self.quick_rebuilds.fetch_add(1, Ordering::Relaxed);
+                Ok(renderer)
+            }
+            None => build::load_with(&self.root, &self.options, &self.cache.next_load()),
+        };
         self.rebuilding.store(false, Ordering::SeqCst);
         match loaded {
             Ok(renderer) => {
@@ -155,7 +177,13 @@ impl Preview {
                 let version = self.status.borrow().version + 1;
                 let pages = renderer.site.entries.len();
                 let generation = Arc::new(Generation::new(renderer, version));
-                *self.current.write().expect("generation lock") = Some(generation.clone());
+                let previous = self
+                    .current
+                    .write()
+                    .expect("generation lock")
+                    .replace(generation.clone());
+                // Freeing the last build's rendered pages takes a while on a large site.
+                std::thread::spawn(move || drop(previous));
                 self.status.send_replace(Status {
                     version,
                     errors: None,

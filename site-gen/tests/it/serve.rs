@@ -76,6 +76,78 @@ fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
     assert!(page(&preview, "a/index.html").contains("Side Beta"));
 }
 
+/// Every output of the preview's current build, against a build from scratch of the same
+/// files: the quick path must give the same bytes.
+fn assert_same_as_a_full_load(preview: &Preview, root: &Path) {
+    let generation = preview.current().expect("a good build");
+    let fresh = site_gen::build::load(root, &options()).expect("the site loads");
+    let paths = |r: &site_gen::render::Renderer| {
+        let mut p: Vec<String> = r.outputs().iter().map(|o| r.path_of(o)).collect();
+        p.sort();
+        p
+    };
+    assert_eq!(paths(&generation.renderer), paths(&fresh));
+    for output in fresh.outputs() {
+        let path = fresh.path_of(&output);
+        let want = fresh.render(&output).expect("renders");
+        let got = generation.get(&path).expect("an output").expect("renders");
+        assert!(*got == want, "{path} differs from a full load's");
+    }
+}
+
+#[test]
+fn edits_that_keep_the_site_s_shape_take_the_quick_path_and_give_what_a_full_load_gives() {
+    let (_dir, root) = site_copy();
+    let (a, b) = (root.join("content/a.md"), root.join("content/b.md"));
+    // A and B of the same weight: their titles decide their order in the front page's list.
+    replace_in(&b, "weight: 2", "weight: 1");
+    let preview = Preview::new(&root, options());
+    let rebuild = |files: &[&Path]| {
+        preview.note_changes(Some(files.iter().map(|p| p.to_path_buf()).collect()));
+        preview.rebuild();
+    };
+
+    // A body edit and a new title (which may reorder the section's list): quick.
+    replace_in(&a, "Forløbet er gratis.", "Forløbet er stadig gratis.");
+    replace_in(&b, "title: Side B", "title: Aaa Side B");
+    rebuild(&[&a, &b]);
+    assert_eq!(preview.quick_rebuilds(), 1);
+    assert_eq!(preview.status().errors, None);
+    assert!(page(&preview, "a/index.html").contains("stadig gratis"));
+    assert_same_as_a_full_load(&preview, &root);
+
+    // A new heading (new ids another page's link may find): the full way, same bytes.
+    replace_in(&a, "::: Økonomi", "## Ny overskrift\n\n::: Økonomi");
+    rebuild(&[&a]);
+    assert_eq!(preview.quick_rebuilds(), 1);
+    assert_same_as_a_full_load(&preview, &root);
+
+    // A broken link: the full way, the load's message, the last good build kept.
+    replace_in(
+        &a,
+        "Forløbet er stadig gratis.",
+        "Se [prisen](/findes-ikke/).",
+    );
+    rebuild(&[&a]);
+    assert_eq!(preview.quick_rebuilds(), 1);
+    let errors = preview
+        .status()
+        .errors
+        .expect("the broken link is reported");
+    assert!(errors.contains("content/a.md:"), "{errors}");
+    assert!(errors.contains("/findes-ikke/"), "{errors}");
+    assert!(page(&preview, "a/index.html").contains("stadig gratis"));
+
+    // Fixed, after an error: the full way; then quick again.
+    replace_in(&a, "Se [prisen](/findes-ikke/).", "Se [prisen](/b/).");
+    rebuild(&[&a]);
+    assert_eq!(preview.status().errors, None);
+    replace_in(&a, "Se [prisen](/b/).", "Se [prisen](/b/#kontakt).");
+    rebuild(&[&a]);
+    assert_eq!(preview.quick_rebuilds(), 2);
+    assert_same_as_a_full_load(&preview, &root);
+}
+
 #[test]
 fn new_files_and_template_errors_are_seen() {
     let (_dir, root) = site_copy();
