@@ -8,7 +8,7 @@
 //! load's.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use super::cache::{PageCache, Stamp, stamp};
@@ -62,7 +62,7 @@ pub fn body_edits(root: &Path, previous: &Renderer, cache: &PageCache) -> Option
 /// The page at `path` parsed again, with its file's stamp; `None` when it has errors.
 fn parse_again(
     root: &Path,
-    path: &PathBuf,
+    path: &Path,
     taken_ids: &HashSet<String>,
 ) -> Option<(Stamp, Arc<ParsedPage>)> {
     let stamp = stamp(path).ok()?;
