@@ -14,14 +14,23 @@ fn main() {
         "cargo:rerun-if-changed={}",
         content.join("data/kommuner.yaml").display()
     );
+    // No forms would build Lambdas that refuse every application: stop here instead.
     let mut files: Vec<_> = std::fs::read_dir(&forms)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-                .collect()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot read the form definitions in {}: {e}",
+                forms.display()
+            )
         })
-        .unwrap_or_default();
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert!(
+        !files.is_empty(),
+        "no form definitions (*.yaml) in {}",
+        forms.display()
+    );
     files.sort();
     let mut out = String::from(
         "/// (path shown in errors, text) of each embedded form definition.\npub const FORMS: &[(&str, &str)] = &[\n",
@@ -31,8 +40,8 @@ fn main() {
         let name = f.file_name().unwrap().to_string_lossy();
         let _ = writeln!(
             out,
-            "    (\"content/forms/{name}\", include_str!({:?})),",
-            f.display().to_string()
+            "    (\"content/forms/{name}\", {}),",
+            embed(&format!("content/forms/{name}"))
         );
     }
     out.push_str("];\n");
@@ -40,8 +49,8 @@ fn main() {
     if kommuner.exists() {
         let _ = writeln!(
             out,
-            "/// The embedded kommune data.\npub const KOMMUNER: Option<&str> = Some(include_str!({:?}));",
-            kommuner.display().to_string()
+            "/// The embedded kommune data.\npub const KOMMUNER: Option<&str> = Some({});",
+            embed("content/data/kommuner.yaml")
         );
     } else {
         out.push_str("/// The embedded kommune data.\npub const KOMMUNER: Option<&str> = None;\n");
@@ -79,13 +88,16 @@ fn main() {
     out.push_str("/// (path shown in errors, text) of each embedded mail text.\npub const MAIL: &[(&str, &str)] = &[\n");
     for (shown, path) in &texts {
         println!("cargo:rerun-if-changed={}", path.display());
-        let _ = writeln!(
-            out,
-            "    ({shown:?}, include_str!({:?})),",
-            path.display().to_string()
-        );
+        let _ = writeln!(out, "    ({shown:?}, {}),", embed(shown));
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("embedded_forms.rs");
     std::fs::write(dest, out).unwrap();
+}
+
+/// The code that embeds the repository's file `rel`, found from the crate's own folder when
+/// the crate is compiled: a target folder shared by two clones (CI reuses one) then takes
+/// each clone's own files, not the ones of the clone that ran this script.
+fn embed(rel: &str) -> String {
+    format!("include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../{rel}\"))")
 }
