@@ -27,6 +27,7 @@ import { readFile, stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { resolver, samEnvironment, template } from '../../../infra/tests/lib.mjs';
+import { readBody } from './lambda-runtime.mjs';
 import { CONTENT_TYPES } from './server.mjs';
 
 // The ids CloudFront's managed policies go by (AWS documentation, "Use managed policies").
@@ -153,14 +154,6 @@ function queryOf(request) {
   }
   return parts.length ? `?${parts.join('&')}` : '';
 }
-
-const readBody = (req) =>
-  new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 
 // An object of the bucket: {status, headers, body}; 403 for a key that is not there.
 async function fromBucket(siteDir, uri) {

@@ -25,7 +25,8 @@ import http from 'node:http';
 const RUNTIME = '/2018-06-01/runtime/';
 const TEXT_TYPES = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+(json|xml))/i;
 
-const readBody = (req) =>
+// A request's whole body (also cloudfront.mjs's).
+export const readBody = (req) =>
   new Promise((resolve, reject) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
