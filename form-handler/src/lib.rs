@@ -65,5 +65,7 @@ pub mod logging;
 pub mod notify;
 #[cfg(feature = "server")]
 pub mod pages;
+#[cfg(feature = "aws")]
+pub mod process;
 #[cfg(feature = "server")]
 pub mod store;

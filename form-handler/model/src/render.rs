@@ -104,23 +104,21 @@ pub fn form_body(
     entered: &Entered,
     errors: &[FieldError],
 ) -> String {
+    let closed =
+        |message: String| format!("<div class=\"form-closed\">\n<p>{message}</p>\n</div>\n");
     let mut html = String::with_capacity(16 * 1024);
     match availability {
         Availability::Ended { final_deadline } => {
-            let _ = writeln!(
-                html,
-                "<div class=\"form-closed\">\n<p>Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.</p>\n</div>",
+            return closed(format!(
+                "Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.",
                 time(final_deadline, &long_date(final_deadline))
-            );
-            return html;
+            ));
         }
         Availability::NotYetOpen { opens } => {
-            let _ = writeln!(
-                html,
-                "<div class=\"form-closed\">\n<p>Der kan søges fra {}.</p>\n</div>",
+            return closed(format!(
+                "Der kan søges fra {}.",
                 time(opens, &long_date(opens))
-            );
-            return html;
+            ));
         }
         Availability::Open {
             next_deadline,

@@ -15,23 +15,7 @@ use form_handler::store::dynamo::{Client, DynamoStore};
 use lambda_runtime::{LambdaEvent, service_fn};
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: starting the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-    }
+    form_handler::process::run_main(async { run().await.map(|()| ExitCode::SUCCESS) })
 }
 
 async fn run() -> Result<(), String> {

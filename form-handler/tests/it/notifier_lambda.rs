@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use form_handler::store::dynamo::DynamoStore;
 
 use crate::Moto;
+use crate::moto::free_port;
 
 const FIXTURE: &str = include_str!("fixtures/notifier_stream_event.json");
 
@@ -55,14 +56,6 @@ fn keep_output(child: &mut Child) -> Arc<Mutex<String>> {
         });
     }
     output
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// The emulator on a free port, and the `AWS_LAMBDA_*` variables it prints.

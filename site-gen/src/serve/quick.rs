@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::cache::{PageCache, Stamp, stamp};
 use crate::build::{ParseResult, reparse};
-use crate::content::{ParsedPage, slash_path};
+use crate::content::ParsedPage;
 use crate::frontmatter::FrontMatter;
 use crate::links;
 use crate::render::Renderer;
@@ -28,7 +28,7 @@ pub fn body_edits(root: &Path, previous: &Renderer, cache: &PageCache) -> Option
     let mut parsed = Vec::with_capacity(edited.len());
     for path in &edited {
         let (stamp, page) = parse_again(root, path, &taken_ids)?;
-        let i = same_shape(&previous.site, root, path, &page)?;
+        let i = same_shape(&previous.site, &page)?;
         let own_links_hold = page.body.links.iter().all(|link| {
             let from = &previous.site.entries[i].url;
             links::check(&previous.site, &previous.targets, from, &link.target).is_ok()
@@ -73,11 +73,11 @@ fn parse_again(
 /// The index of `page`'s entry in `site`, if the page keeps what the rest of the site
 /// depends on: its front matter but the title and description (shown, and the title
 /// breaks ties in its section's order), its heading ids and its forms.
-fn same_shape(site: &Site, root: &Path, path: &Path, page: &ParsedPage) -> Option<usize> {
-    let rel = slash_path(path.strip_prefix(root.join("content")).ok()?);
-    let i = site.entries.iter().position(|e| e.page.rel == rel)?;
+fn same_shape(site: &Site, page: &ParsedPage) -> Option<usize> {
+    let i = *site.by_url.get(&page.url())?;
     let old = &site.entries[i].page;
-    let same = old.is_section == page.is_section
+    let same = old.rel == page.rel
+        && old.is_section == page.is_section
         && structural(&old.meta) == structural(&page.meta)
         && old.body.ids == page.body.ids
         && old.body.forms == page.body.forms;

@@ -175,9 +175,7 @@ export function startFunctionUrl({ functionName = 'api', memoryMb = 128, timeout
       return send(res, 502, { 'content-type': 'application/json' }, '{"Message":"the function answered no JSON"}');
     }
     const answer = functionUrlAnswer(payload);
-    const bytes = answer.body;
-    res.writeHead(answer.status, { ...answer.headers, 'content-length': bytes.length });
-    return res.end(bytes);
+    return send(res, answer.status, answer.headers, answer.body);
   }
 
   const server = http.createServer((req, res) => {

@@ -5,11 +5,12 @@
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::text::{Values, escape_html};
+use super::text::Values;
 use super::{Address, MailKind, MailText};
 use crate::application::{NewApplication, answers};
 use crate::definition::FormDef;
 use crate::forms::Forms;
+use crate::render::escape;
 use crate::values::Email;
 
 /// A mail ready to be sent.
@@ -170,8 +171,8 @@ fn html_document(
 ) -> String {
     let mut out = format!(
         "<!DOCTYPE html>\n<html lang=\"da\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
-        escape_html(&text.subject(values)),
-        escape_html(&text.title(values)),
+        escape(&text.subject(values)),
+        escape(&text.title(values)),
     );
     definition_list(&mut out, facts);
     out.push_str(&text.html(values));
@@ -180,7 +181,7 @@ fn html_document(
         definition_list(&mut out, answers);
     }
     if let Some(url) = privacy {
-        let url = escape_html(url);
+        let url = escape(url);
         out.push_str(&format!(
             "<p>Sådan behandler vi oplysningerne i ansøgningen: <a href=\"{url}\">{url}</a></p>\n"
         ));
@@ -192,11 +193,8 @@ fn html_document(
 fn definition_list(out: &mut String, items: &[(&str, String)]) {
     out.push_str("<dl>\n");
     for (label, value) in items {
-        let value = escape_html(&value.replace("\r\n", "\n")).replace('\n', "<br>\n");
-        out.push_str(&format!(
-            "<dt>{}</dt>\n<dd>{value}</dd>\n",
-            escape_html(label)
-        ));
+        let value = escape(&value.replace("\r\n", "\n")).replace('\n', "<br>\n");
+        out.push_str(&format!("<dt>{}</dt>\n<dd>{value}</dd>\n", escape(label)));
     }
     out.push_str("</dl>\n");
 }

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::diagnostics::Diagnostic;
+use crate::render::escape;
 
 /// Which mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -172,7 +173,7 @@ impl Template {
         for piece in &self.0 {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Value(p) if html => out.push_str(&escape_html(values.get(*p))),
+                Piece::Value(p) if html => out.push_str(&escape(values.get(*p))),
                 Piece::Value(p) => out.push_str(values.get(*p)),
             }
         }
@@ -308,21 +309,6 @@ fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
         offset += line.len();
     }
     None
-}
-
-pub(crate) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
