@@ -7,7 +7,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+    // Read when the script runs, not when it is compiled: cargo reuses a compiled build
+    // script for another checkout of the same crate (CI's clone shares the target folder).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let content = Path::new(&manifest_dir).join("../../content");
     let forms = content.join("forms");
     println!("cargo:rerun-if-changed={}", forms.display());
     println!(
