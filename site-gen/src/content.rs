@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::body::{Body, Spill};
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::{self, FrontMatter};
-use crate::markdown::{self, Rendered};
+use crate::markdown;
 
 /// Folders under `content/` that hold data for the generator, not pages or files to publish.
 pub const RESERVED_DIRS: &[&str] = &["forms", "data", "mail"];
@@ -126,7 +127,7 @@ pub struct ParsedPage {
     pub rel: String,
     pub is_section: bool,
     pub meta: FrontMatter,
-    pub body: Rendered,
+    pub body: Body,
 }
 
 impl ParsedPage {
@@ -148,7 +149,7 @@ impl ParsedPage {
                 rel: rel.to_string(),
                 is_section,
                 meta,
-                body,
+                body: Body::held(body),
             }),
             (Err(mut a), Err(b)) => {
                 a.extend(b);
@@ -156,6 +157,14 @@ impl ParsedPage {
             }
             (Err(a), _) | (_, Err(a)) => Err(a),
         }
+    }
+
+    /// This page with its body's detail held in memory or written to `spill`.
+    pub fn keep_in(self, spill: &Spill) -> std::io::Result<ParsedPage> {
+        Ok(ParsedPage {
+            body: self.body.keep_in(spill)?,
+            ..self
+        })
     }
 
     /// The folder of this file within `content/` (`""` for top-level files).

@@ -40,20 +40,24 @@ pub struct FrontMatter {
     pub sort_by: SortBy,
     /// Sections only: the template for the section's pages.
     pub page_template: Option<String>,
-    /// Line (in the file) of each key that was given, for later checks.
-    pub key_lines: Vec<(&'static str, usize)>,
+    /// Line (in the file) of each key in [`KEYS`] that was given (0: not given), for later
+    /// checks. Inline: a site's worth of front matter is held at once.
+    pub key_lines: [u32; KEYS.len()],
 }
 
 impl FrontMatter {
+    /// The line `key` was given on; the first line of the file if it was not.
     pub fn line_of(&self, key: &str) -> usize {
-        self.key_lines
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map_or(1, |(_, l)| *l)
+        KEYS.iter()
+            .position(|k| *k == key)
+            .map(|i| self.key_lines[i])
+            .filter(|&line| line > 0)
+            .map_or(1, |line| line as usize)
     }
 }
 
-const PAGE_KEYS: &[&str] = &[
+/// Every front matter key: a page's, then those only a section has.
+const KEYS: [&str; 14] = [
     "title",
     "description",
     "date",
@@ -66,8 +70,11 @@ const PAGE_KEYS: &[&str] = &[
     "publish_date",
     "expiry_date",
     "extra",
+    "sort_by",
+    "page_template",
 ];
-const SECTION_KEYS: &[&str] = &["sort_by", "page_template"];
+const PAGE_KEYS: &[&str] = KEYS.split_at(12).0;
+const SECTION_KEYS: &[&str] = KEYS.split_at(12).1;
 
 /// A Markdown file split into its front matter and body.
 #[derive(Debug, Clone, Copy)]
@@ -156,14 +163,11 @@ pub fn parse(
             errors.push(d);
             continue;
         }
-        let static_key = PAGE_KEYS
-            .iter()
-            .chain(SECTION_KEYS)
-            .find(|k| **k == key)
-            .copied()
-            .expect("known key");
-        fm.key_lines.push((static_key, line));
-        if let Err(d) = set_key(&mut fm, static_key, &entry.value, path, line) {
+        let i = KEYS.iter().position(|k| *k == key).expect("known key");
+        if fm.key_lines[i] == 0 {
+            fm.key_lines[i] = u32::try_from(line).unwrap_or(u32::MAX);
+        }
+        if let Err(d) = set_key(&mut fm, KEYS[i], &entry.value, path, line) {
             errors.push(d);
         }
         seen_title |= key == "title";

@@ -6,6 +6,7 @@
 //! linked) -> [`render::Renderer`] -> bytes, written by [`build::build`] or served by
 //! [`serve`].
 
+pub mod body;
 pub mod build;
 pub mod config;
 pub mod content;

@@ -151,18 +151,23 @@ pub fn check_content(site: &Site, targets: &Targets) -> Diagnostics {
         .entries
         .par_iter()
         .flat_map_iter(|entry| {
-            entry.page.body.links.iter().filter_map(move |link| {
-                check(site, targets, &entry.url, &link.target)
-                    .err()
-                    .map(|b| {
-                        let d = Diagnostic::new(&entry.page.source, link.line, b.message)
-                            .column(link.column);
-                        match b.hint {
-                            Some(h) => d.hint(h),
-                            None => d,
-                        }
-                    })
-            })
+            let links = match entry.page.body.links() {
+                Ok(links) => links,
+                Err(err) => {
+                    let message = format!("cannot read its links back: {err}");
+                    return vec![Diagnostic::new(&entry.page.source, 0, message)];
+                }
+            };
+            let broken = links.iter().filter_map(|link| {
+                let b = check(site, targets, &entry.url, &link.target).err()?;
+                let d =
+                    Diagnostic::new(&entry.page.source, link.line, b.message).column(link.column);
+                Some(match b.hint {
+                    Some(h) => d.hint(h),
+                    None => d,
+                })
+            });
+            broken.collect::<Vec<_>>()
         })
         .collect();
     let mut out = Diagnostics::new();

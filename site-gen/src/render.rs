@@ -284,7 +284,14 @@ impl Renderer {
         let e = &site.entries[i];
         let m = e.meta();
         let mut ctx = self.base_context(&e.url);
-        let mut content = std::borrow::Cow::Borrowed(e.page.body.html.as_str());
+        let detail = e.page.body.content().map_err(|err| {
+            Diagnostic::new(
+                &e.page.source,
+                0,
+                format!("cannot read its rendered body back: {err}"),
+            )
+        })?;
+        let mut content = std::borrow::Cow::Borrowed(detail.html.as_str());
         for (id, _) in &e.page.body.forms {
             let html = self.form_html.get(id).map_or("", String::as_str);
             content = std::borrow::Cow::Owned(
@@ -306,7 +313,7 @@ impl Renderer {
                 .iter()
                 .map(|(id, _)| id.as_str())
                 .collect(),
-            toc: &e.page.body.toc,
+            toc: &detail.toc,
             reading_time: e.page.body.word_count.div_ceil(200).max(1),
             word_count: e.page.body.word_count,
             extra: &m.extra,

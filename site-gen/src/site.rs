@@ -375,7 +375,7 @@ fn implicit_front_page(config: &SiteConfig) -> ParsedPage {
             title: config.title.clone(),
             ..FrontMatter::default()
         },
-        body: Default::default(),
+        body: crate::body::Body::held(Default::default()),
     }
 }
 

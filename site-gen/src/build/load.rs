@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use form_model::forms::{Forms, LoadError as FormsError};
 
 use super::{BuildError, io};
+use crate::body::Spill;
 use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, Sources, slash_path};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
@@ -39,12 +40,16 @@ pub trait Reuse: Sync {
         path: &Path,
         parse: &dyn Fn() -> Result<ParseResult, BuildError>,
     ) -> Result<ParseResult, BuildError>;
+    /// Where pages' bodies go once those held in memory pass its budget; `None`: all held.
+    fn spill(&self) -> Option<&Spill> {
+        None
+    }
 }
 
-/// A load from scratch.
-struct Fresh;
+/// A load from scratch, spilling bodies to `.0` if given.
+struct Fresh<'a>(Option<&'a Spill>);
 
-impl Reuse for Fresh {
+impl Reuse for Fresh<'_> {
     fn sources(&self) -> Option<(Sources, Arc<Theme>)> {
         None
     }
@@ -58,11 +63,20 @@ impl Reuse for Fresh {
     ) -> Result<ParseResult, BuildError> {
         parse()
     }
+
+    fn spill(&self) -> Option<&Spill> {
+        self.0
+    }
 }
 
-/// Reads, parses and checks the site under `root`, and returns a renderer for it.
-pub fn load(root: &Path, options: &BuildOptions) -> Result<Renderer, BuildError> {
-    load_with(root, options, &Fresh)
+/// Reads, parses and checks the site under `root`, and returns a renderer for it. Bodies
+/// past `spill`'s budget wait there for their page's rendering.
+pub fn load(
+    root: &Path,
+    options: &BuildOptions,
+    spill: Option<&Spill>,
+) -> Result<Renderer, BuildError> {
+    load_with(root, options, &Fresh(spill))
 }
 
 /// [`load`], reusing what `reuse` kept of earlier loads.
@@ -86,10 +100,12 @@ pub fn load_with(
     reuse.start(&sources, &theme, &taken_ids);
     let (pages, failed) =
         parse_pages(root, &content_dir, &sources, &taken_ids, reuse, &mut errors)?;
+    let files = content_files(&content_dir, &sources);
+    drop(sources);
 
     let config = config.unwrap_or_else(SiteConfig::fallback);
-    let files = content_files(&content_dir, &sources);
     let (site, assembly_errors) = Site::assemble_all(config, &pages, &files, options, failed);
+    drop(pages);
     errors.extend(assembly_errors);
     let site = Arc::new(site);
 
@@ -165,11 +181,22 @@ fn parse_pages(
     reuse: &dyn Reuse,
     errors: &mut Diagnostics,
 ) -> Result<(Vec<Arc<ParsedPage>>, HashSet<String>), BuildError> {
+    if let Some(spill) = reuse.spill() {
+        spill.expect(sources.pages.len());
+    }
     let parsed: Vec<ParseResult> = sources
         .pages
         .par_iter()
-        .map(|path| reuse.page(path, &|| parse_file(root, content_dir, path, taken_ids)))
+        .map(|path| {
+            reuse.page(path, &|| {
+                let parsed = parse_file(root, content_dir, path, taken_ids)?;
+                keep(parsed, reuse.spill())
+            })
+        })
         .collect::<Result<_, _>>()?;
+    if let Some(spill) = reuse.spill() {
+        spill.flush().map_err(spilling(spill))?;
+    }
     let mut pages = Vec::with_capacity(parsed.len());
     let mut failed = HashSet::new();
     for (p, path) in parsed.into_iter().zip(&sources.pages) {
@@ -184,6 +211,25 @@ fn parse_pages(
     Ok((pages, failed))
 }
 
+/// A parsed page with its body held or spilled to `spill`.
+fn keep(
+    parsed: Result<ParsedPage, Vec<Diagnostic>>,
+    spill: Option<&Spill>,
+) -> Result<ParseResult, BuildError> {
+    Ok(match (parsed, spill) {
+        (Ok(page), Some(spill)) => Ok(Arc::new(page.keep_in(spill).map_err(spilling(spill))?)),
+        (parsed, _) => parsed.map(Arc::new),
+    })
+}
+
+/// What a failure to write `spill`'s files becomes.
+fn spilling(spill: &Spill) -> impl FnOnce(std::io::Error) -> BuildError {
+    io(format!(
+        "writing a temporary file in {}",
+        spill.dir().display()
+    ))
+}
+
 /// `path` below `content_dir`, `/`-separated.
 fn relative(content_dir: &Path, path: &Path) -> String {
     slash_path(path.strip_prefix(content_dir).unwrap_or(path))
@@ -196,7 +242,7 @@ pub fn reparse(
     path: &Path,
     taken_ids: &HashSet<String>,
 ) -> Result<ParseResult, BuildError> {
-    parse_file(root, &root.join("content"), path, taken_ids)
+    Ok(parse_file(root, &root.join("content"), path, taken_ids)?.map(Arc::new))
 }
 
 /// One Markdown file, read and parsed.
@@ -205,13 +251,11 @@ fn parse_file(
     content_dir: &Path,
     path: &Path,
     taken_ids: &HashSet<String>,
-) -> Result<ParseResult, BuildError> {
+) -> Result<Result<ParsedPage, Vec<Diagnostic>>, BuildError> {
     let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
     let shown = display_path(root, path);
     Ok(match String::from_utf8(bytes) {
-        Ok(text) => {
-            ParsedPage::parse(&shown, &relative(content_dir, path), &text, taken_ids).map(Arc::new)
-        }
+        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), &text, taken_ids),
         Err(e) => Err(vec![not_utf8(&shown, e.as_bytes(), e.utf8_error())]),
     })
 }

@@ -16,9 +16,15 @@ use rayon::prelude::*;
 
 pub use load::{ParseResult, Reuse, load, load_with, reparse};
 
+use crate::body::Spill;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::render::{Output, Renderer};
 use crate::site::BuildOptions;
+
+/// How many bytes of pages' bodies a build or check holds in memory before it writes the
+/// rest to a temporary file until each page is rendered: a 10,000-page site stays in
+/// memory (about 35 MB), a 100,000-page one (about 350 MB) does not.
+pub const SPILL_BUDGET: usize = 48 << 20;
 
 /// Why a build or check did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -62,21 +68,24 @@ pub fn render_all(
     sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
 ) -> Result<Vec<String>, BuildError> {
     let outputs = renderer.outputs();
-    let results: Vec<Result<String, RenderFailure>> = outputs
+    // Boxed: a site's worth of results is held at once, and a failure is rare and large.
+    let results: Vec<Result<String, Box<RenderFailure>>> = outputs
         .par_iter()
         .map(|o: &Output| {
-            let bytes = renderer.render(o).map_err(RenderFailure::Content)?;
+            let bytes = renderer
+                .render(o)
+                .map_err(|d| Box::new(RenderFailure::Content(d)))?;
             let path = renderer.path_of(o);
             match sink(&path, &bytes) {
                 Ok(()) => Ok(path),
-                Err(e) => Err(RenderFailure::Io(path, e)),
+                Err(e) => Err(Box::new(RenderFailure::Io(path, e))),
             }
         })
         .collect();
     let mut paths = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
     for r in results {
-        match r {
+        match r.map_err(|f| *f) {
             Ok(path) => paths.push(path),
             Err(RenderFailure::Content(d)) => failures.push(d),
             Err(RenderFailure::Io(path, source)) => {
@@ -133,7 +142,8 @@ pub struct BuildReport {
 
 /// `site-gen check`: every check a build makes, writing nothing.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
-    let renderer = load(root, options)?;
+    let spill = Spill::new(&std::env::temp_dir(), SPILL_BUDGET);
+    let renderer = load(root, options, Some(&spill))?;
     let files = render_all(&renderer, &|_, _| Ok(()))?.len();
     Ok(BuildReport {
         files,
@@ -151,9 +161,11 @@ pub fn build(
     options: &BuildOptions,
 ) -> Result<BuildReport, BuildError> {
     output::guard_output(root, output)?;
-    let renderer = load(root, options)?;
     let staging = output::temp_beside(output, "building")?;
     let dir = staging.path().to_path_buf();
+    // Files without names: nothing of them is left in the folder that is swapped in.
+    let spill = Spill::new(&dir, SPILL_BUDGET);
+    let renderer = load(root, options, Some(&spill))?;
     let written = render_all(&renderer, &|rel, bytes| {
         let path = dir.join(rel);
         if let Some(p) = path.parent() {

@@ -29,7 +29,7 @@ pub fn body_edits(root: &Path, previous: &Renderer, cache: &PageCache) -> Option
     for path in &edited {
         let (stamp, page) = parse_again(root, path, &taken_ids)?;
         let i = same_shape(&previous.site, &page)?;
-        let own_links_hold = page.body.links.iter().all(|link| {
+        let own_links_hold = page.body.links().ok()?.iter().all(|link| {
             let from = &previous.site.entries[i].url;
             links::check(&previous.site, &previous.targets, from, &link.target).is_ok()
         });

@@ -364,3 +364,56 @@ fn refuses_to_replace_the_sources() {
     }
     assert_eq!(read_tree(root), read_tree(&fixture("minimal")));
 }
+
+/// Every output of the site at `root`, loaded with `spill` (or holding every body).
+fn outputs(
+    root: &Path,
+    spill: Option<&site_gen::body::Spill>,
+) -> Result<std::collections::BTreeMap<String, Vec<u8>>, BuildError> {
+    let renderer = site_gen::build::load(root, &options(), spill)?;
+    let files = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    site_gen::build::render_all(&renderer, &|path, bytes| {
+        files
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), bytes.to_vec());
+        Ok(())
+    })?;
+    Ok(files.into_inner().unwrap())
+}
+
+#[test]
+fn a_load_that_spills_every_body_renders_the_same_site_and_finds_the_same_faults() {
+    let dir = tempfile::tempdir().unwrap();
+    // The programme's own site: folds, forms, tables of contents, links.
+    let real = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for root in [real.as_path(), &fixture("ok")] {
+        let spill = site_gen::body::Spill::new(dir.path(), 0);
+        let spilled = outputs(root, Some(&spill)).unwrap();
+        assert!(
+            spill.spilled() > 3,
+            "{}: {}",
+            root.display(),
+            spill.spilled()
+        );
+        assert_eq!(spilled, outputs(root, None).unwrap(), "{}", root.display());
+    }
+    for case in ["broken_link", "missing_anchor", "three_faults"] {
+        let spill = site_gen::body::Spill::new(dir.path(), 0);
+        let faults = |r: Result<_, BuildError>| match r {
+            Err(BuildError::Content(d)) => d.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            other => panic!(
+                "{case}: expected content errors, got {:?}",
+                other.map(|_| ())
+            ),
+        };
+        let spilled = faults(outputs(&fixture(case), Some(&spill)));
+        assert!(spill.spilled() > 0, "{case}");
+        assert_eq!(spilled, faults(outputs(&fixture(case), None)), "{case}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no named files"
+    );
+}

@@ -80,7 +80,7 @@ fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
 /// files: the quick path must give the same bytes.
 fn assert_same_as_a_full_load(preview: &Preview, root: &Path) {
     let generation = preview.current().expect("a good build");
-    let fresh = site_gen::build::load(root, &options()).expect("the site loads");
+    let fresh = site_gen::build::load(root, &options(), None).expect("the site loads");
     let paths = |r: &site_gen::render::Renderer| {
         let mut p: Vec<String> = r.outputs().iter().map(|o| r.path_of(o)).collect();
         p.sort();
