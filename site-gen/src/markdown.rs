@@ -105,9 +105,25 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    out.html.reserve(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    out.html = write_html(events, body.len());
     Ok(out)
+}
+
+thread_local! {
+    /// Each thread's buffer for a page's HTML, kept between pages.
+    static HTML: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// The HTML of `events` (from `len` bytes of Markdown), in a string of its exact size: a
+/// site's worth of pages is held at once, and a string grown while writing would keep up
+/// to half its size unused.
+fn write_html(events: Vec<Event<'_>>, len: usize) -> String {
+    HTML.with_borrow_mut(|html| {
+        html.clear();
+        html.reserve(len * 3 / 2);
+        pulldown_cmark::html::push_html(html, events.into_iter());
+        html.as_str().to_owned()
+    })
 }
 
 /// The one pass over a page's Markdown events: the events to render (external links with
@@ -307,7 +323,9 @@ fn count_words(text: &str) -> usize {
     // Only these bytes can start a non-ASCII space (U+0085, U+00A0, U+1680, U+2000-U+205F,
     // U+3000); without them (æ, ø, å are 0xC3 ..) a word starts at each non-space byte
     // after a space, which the compiler counts many bytes at a time.
-    if !bytes.iter().any(|b| matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3)) {
+    let special =
+        memchr::memchr3(0xC2, 0xE2, 0xE3, bytes).is_some() || memchr::memchr(0xE1, bytes).is_some();
+    if !special {
         let first = bytes.first().is_some_and(|b| !ascii_space(*b));
         return usize::from(first)
             + bytes
