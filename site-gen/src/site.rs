@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
+use rayon::prelude::*;
 
 use crate::config::SiteConfig;
 use crate::content::ParsedPage;
@@ -168,11 +169,14 @@ fn choose(
     parsed: &[Arc<ParsedPage>],
     options: &BuildOptions,
 ) -> (ByUrl, HashMap<String, String>) {
+    let judged: Vec<(String, Option<String>)> = parsed
+        .par_iter()
+        .map(|page| (page.url(), excluded(&page.meta, options)))
+        .collect();
     let mut hidden = HashMap::new();
     let mut chosen: ByUrl = Vec::with_capacity(parsed.len());
-    for page in parsed {
-        let url = page.url();
-        match excluded(&page.meta, options) {
+    for ((url, exclusion), page) in judged.into_iter().zip(parsed) {
+        match exclusion {
             Some(reason) => {
                 hidden.insert(url, reason);
             }
@@ -182,7 +186,8 @@ fn choose(
     if !chosen.iter().any(|(url, p)| url == "/" && p.is_section) {
         chosen.push(("/".to_string(), Arc::new(implicit_front_page(config))));
     }
-    chosen.sort_by(|a, b| a.0.cmp(&b.0));
+    // Stable: of two pages with one URL, the first in file order is kept (`index`).
+    chosen.par_sort_by(|a, b| a.0.cmp(&b.0));
     (chosen, hidden)
 }
 
@@ -232,7 +237,7 @@ fn link_tree(entries: &mut [Entry], root: usize) {
         .map(|(i, e)| (e.page.folder(), i))
         .collect();
     let parents: Vec<Option<usize>> = entries
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, e)| {
             if i == root {
@@ -272,10 +277,15 @@ fn link_tree(entries: &mut [Entry], root: usize) {
 
 /// Orders section `i`'s pages as its `sort_by` says.
 fn sort_pages(entries: &mut [Entry], i: usize) {
-    let mut pages = std::mem::take(&mut entries[i].pages);
     let sort_by = entries[i].page.meta.sort_by;
-    pages.sort_by_cached_key(|&p| sort_key(&entries[p], p, sort_by));
-    entries[i].pages = pages;
+    let mut keyed: Vec<(SortKey, usize)> = entries[i]
+        .pages
+        .par_iter()
+        .map(|&p| (sort_key(&entries[p], p, sort_by), p))
+        .collect();
+    // The keys end with the page's place, so no two are equal.
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries[i].pages = keyed.into_iter().map(|(_, p)| p).collect();
 }
 
 /// The old addresses that lead to pages: each unused by any page and given once.
