@@ -16,11 +16,30 @@ use crate::markdown::{LinkRef, Rendered, TocEntry};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Body {
     /// Every id that a `#fragment` may point at.
-    pub ids: Vec<String>,
+    pub ids: Ids,
     pub word_count: usize,
     /// Forms placed with `[formular: ID]`: the id and the line in the file.
     pub forms: Vec<(String, usize)>,
     detail: Kept,
+}
+
+/// A page's ids, in one string (a site's worth is held at once), NUL between them: no id
+/// holds one (pulldown-cmark turns NUL into U+FFFD).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ids(Box<str>);
+
+impl Ids {
+    pub fn new(ids: &[String]) -> Ids {
+        Ids(ids.join("\0").into_boxed_str())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split('\0').filter(|id| !id.is_empty())
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.iter().any(|i| i == id)
+    }
 }
 
 /// What only the page's own output reads.
@@ -54,7 +73,7 @@ impl Body {
             links: r.links,
         };
         Body {
-            ids: r.ids,
+            ids: Ids::new(&r.ids),
             word_count: r.word_count,
             forms: r.forms,
             detail: Kept::Held(Box::new(detail)),
@@ -476,6 +495,15 @@ mod tests {
         spill.expect(10);
         let next = Body::held(rendered(PAGE)).keep_in(&spill).unwrap();
         assert!(!spilled(&next));
+    }
+
+    #[test]
+    fn ids_are_kept_as_they_were_given() {
+        let ids: Vec<String> = ["a", "faser-og-indhold", "x-1"].map(String::from).into();
+        let kept = Ids::new(&ids);
+        assert_eq!(kept.iter().collect::<Vec<_>>(), ids);
+        assert!(kept.contains("x-1") && !kept.contains("x") && !kept.contains(""));
+        assert_eq!(Ids::new(&[]).iter().count(), 0);
     }
 
     #[test]

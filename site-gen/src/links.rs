@@ -68,10 +68,10 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
         return match fragment {
             Some(f)
                 if !f.is_empty()
-                    && !entry.page.body.ids.iter().any(|id| id == f)
+                    && !entry.page.body.ids.contains(f)
                     && !targets.template_ids.contains(f) =>
             {
-                let known: Vec<&str> = entry.page.body.ids.iter().map(String::as_str).collect();
+                let known: Vec<&str> = entry.page.body.ids.iter().collect();
                 let hint = match crate::diagnostics::suggest(f, known.iter().copied()) {
                     Some(s) => format!("did you mean `#{s}`?"),
                     None if known.is_empty() => "that page has no headings to link to".to_string(),
