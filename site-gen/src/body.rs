@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::markdown::{LinkRef, Rendered, TocEntry};
 
 /// A page's body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Body {
     /// Every id that a `#fragment` may point at.
     pub ids: Ids,
@@ -50,13 +50,13 @@ pub struct Content {
 }
 
 /// What only the page's own output and its links' check read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 struct Detail {
     content: Content,
     links: Vec<LinkRef>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum Kept {
     Held(Box<Detail>),
     Spilled(Record),
@@ -150,15 +150,6 @@ struct Record {
     links_len: u32,
     len: u32,
 }
-
-impl PartialEq for Record {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.file, &other.file)
-            && (self.offset, self.links_len, self.len) == (other.offset, other.links_len, other.len)
-    }
-}
-
-impl Eq for Record {}
 
 impl Spill {
     /// Bodies past `budget` bytes go to files in `dir`.

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::body::{Body, Spill};
+use crate::body::{Body, Content, Spill};
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::{self, FrontMatter};
-use crate::markdown;
+use crate::markdown::{self, LinkRef};
 
 /// Folders under `content/` that hold data for the generator, not pages or files to publish.
 pub const RESERVED_DIRS: &[&str] = &["forms", "data", "mail"];
@@ -165,6 +165,25 @@ impl ParsedPage {
             body: self.body.keep_in(spill)?,
             ..self
         })
+    }
+
+    /// The page's HTML and table of contents, read back if they were spilled.
+    pub fn content(&self) -> Result<std::borrow::Cow<'_, Content>, Diagnostic> {
+        self.body
+            .content()
+            .map_err(|e| self.unreadable("its rendered body", e))
+    }
+
+    /// The internal links written in the page, read back if they were spilled.
+    pub fn links(&self) -> Result<std::borrow::Cow<'_, [LinkRef]>, Diagnostic> {
+        self.body
+            .links()
+            .map_err(|e| self.unreadable("its links", e))
+    }
+
+    /// A spilled body that cannot be read back, reported on this page.
+    fn unreadable(&self, what: &str, error: std::io::Error) -> Diagnostic {
+        Diagnostic::new(&self.source, 0, format!("cannot read {what} back: {error}"))
     }
 
     /// The folder of this file within `content/` (`""` for top-level files).

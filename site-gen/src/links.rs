@@ -151,12 +151,9 @@ pub fn check_content(site: &Site, targets: &Targets) -> Diagnostics {
         .entries
         .par_iter()
         .flat_map_iter(|entry| {
-            let links = match entry.page.body.links() {
+            let links = match entry.page.links() {
                 Ok(links) => links,
-                Err(err) => {
-                    let message = format!("cannot read its links back: {err}");
-                    return vec![Diagnostic::new(&entry.page.source, 0, message)];
-                }
+                Err(unreadable) => return vec![unreadable],
             };
             let broken = links.iter().filter_map(|link| {
                 let b = check(site, targets, &entry.url, &link.target).err()?;

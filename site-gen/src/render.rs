@@ -284,13 +284,7 @@ impl Renderer {
         let e = &site.entries[i];
         let m = e.meta();
         let mut ctx = self.base_context(&e.url);
-        let detail = e.page.body.content().map_err(|err| {
-            Diagnostic::new(
-                &e.page.source,
-                0,
-                format!("cannot read its rendered body back: {err}"),
-            )
-        })?;
+        let detail = e.page.content()?;
         let mut content = std::borrow::Cow::Borrowed(detail.html.as_str());
         for (id, _) in &e.page.body.forms {
             let html = self.form_html.get(id).map_or("", String::as_str);

@@ -1,9 +1,10 @@
 //! The live preview's quick path: an edit that leaves every edited page's front matter
 //! (but its title and description), heading ids and forms as they were cannot change the
 //! site's tree, its URLs or what any other page's links and forms find; a new title can
-//! only move the page within its section's list, which is sorted again. Such an edit is rebuilt by parsing the edited
-//! pages, checking their own links and putting them into a copy of the last site, without
-//! a load of the whole site (which grows with it: about 0.5 s at 100,000 pages).
+//! only move the page within its section's list, which is sorted again. Such an edit is
+//! rebuilt by parsing the edited pages, checking their own links and putting them into a
+//! copy of the last site, without a load of the whole site (which grows with it: about
+//! 0.5 s at 100,000 pages).
 //! Anything else, an error included, goes the full way, so that the messages are the
 //! load's.
 
@@ -29,7 +30,7 @@ pub fn body_edits(root: &Path, previous: &Renderer, cache: &PageCache) -> Option
     for path in &edited {
         let (stamp, page) = parse_again(root, path, &taken_ids)?;
         let i = same_shape(&previous.site, &page)?;
-        let own_links_hold = page.body.links().ok()?.iter().all(|link| {
+        let own_links_hold = page.links().ok()?.iter().all(|link| {
             let from = &previous.site.entries[i].url;
             links::check(&previous.site, &previous.targets, from, &link.target).is_ok()
         });
