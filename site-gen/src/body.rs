@@ -387,7 +387,7 @@ mod codec {
 
         fn string(&mut self) -> Option<String> {
             let n = self.u32()?;
-            String::from_utf8(self.take(n)?.to_vec()).ok()
+            Some(simdutf8::basic::from_utf8(self.take(n)?).ok()?.to_owned())
         }
 
         fn toc(&mut self) -> Option<Vec<TocEntry>> {

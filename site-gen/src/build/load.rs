@@ -254,9 +254,11 @@ fn parse_file(
 ) -> Result<Result<ParsedPage, Vec<Diagnostic>>, BuildError> {
     let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
     let shown = display_path(root, path);
-    Ok(match String::from_utf8(bytes) {
-        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), &text, taken_ids),
-        Err(e) => Err(vec![not_utf8(&shown, e.as_bytes(), e.utf8_error())]),
+    // simdutf8 checks Danish text (æ, ø, å every few words) several times faster than std,
+    // which runs byte by byte from each non-ASCII letter; std names the place of an error.
+    Ok(match simdutf8::basic::from_utf8(&bytes) {
+        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), text, taken_ids),
+        Err(_) => Err(vec![not_utf8(&shown, &bytes)]),
     })
 }
 
@@ -272,8 +274,9 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// A page that is not UTF-8 (saved as Latin-1 or Windows-1252, typically): where.
-fn not_utf8(path: &Path, bytes: &[u8], error: std::str::Utf8Error) -> Diagnostic {
-    let good = std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default();
+fn not_utf8(path: &Path, bytes: &[u8]) -> Diagnostic {
+    let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
+    let good = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
     let (line, column) = line_col(good, good.len());
     Diagnostic::new(path, line, "the file is not UTF-8 text")
         .column(column)
