@@ -114,7 +114,8 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
 
 /// Resolves `path` against the page URL `from` (which ends in `/`), removing `.` and `..`.
 pub fn resolve(from: &str, path: &str) -> String {
-    if path.starts_with('/') && !path.contains("/.") && !path.contains("//") {
+    let dot_or_double = |w: &[u8]| w[0] == b'/' && matches!(w[1], b'.' | b'/');
+    if path.starts_with('/') && !path.as_bytes().windows(2).any(dot_or_double) {
         return path.to_string();
     }
     let joined = if path.starts_with('/') {
@@ -183,5 +184,8 @@ mod tests {
         assert_eq!(resolve("/a/b/", "/x/./y/../z/"), "/x/z/");
         assert_eq!(resolve("/", "../../x.pdf"), "/x.pdf");
         assert_eq!(resolve("/a/", ".."), "/");
+        assert_eq!(resolve("/a/", "/x/y.pdf"), "/x/y.pdf");
+        assert_eq!(resolve("/a/", "/x//y/"), "/x/y/");
+        assert_eq!(resolve("/a/", "/x/.."), "/");
     }
 }

@@ -413,7 +413,7 @@ fn is_external(url: &str) -> bool {
 
 fn is_other_scheme(url: &str) -> bool {
     // mailto:, tel:, data: ... anything with a scheme that is not http(s).
-    match url.find(':') {
+    match memchr::memchr(b':', url.as_bytes()) {
         Some(i) => {
             let scheme = &url[..i];
             !scheme.is_empty() && !scheme.contains(['/', '?', '#']) && !is_external(url)
@@ -515,7 +515,9 @@ fn form_directive(line: &str) -> Option<&str> {
 /// Rewrites `::: Titel` ... `:::` lines (outside code blocks) into `<details>` HTML blocks,
 /// and `[formular: ID]` lines into form placeholders.
 fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
-    if !body.contains(":::") && !body.contains("[formular:") {
+    // memmem: `str::contains` took 3 % of a check's instructions here.
+    let has = |needle: &[u8]| memchr::memmem::find(body.as_bytes(), needle).is_some();
+    if !has(b":::") && !has(b"[formular:") {
         return Folds {
             source: Cow::Borrowed(body),
             forms: Vec::new(),

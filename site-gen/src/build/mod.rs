@@ -140,14 +140,22 @@ pub struct BuildReport {
     pub leftover: Option<String>,
 }
 
+/// Frees `renderer` on one of rayon's threads: freeing a site, one allocation at a time, is
+/// work the caller need not wait for (at the end of a build or check, the process exits).
+fn free_later(renderer: Renderer) {
+    rayon::spawn(move || drop(renderer));
+}
+
 /// `site-gen check`: every check a build makes, writing nothing.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let spill = Spill::new(&std::env::temp_dir(), SPILL_BUDGET);
     let renderer = load(root, options, Some(&spill))?;
     let files = render_all(&renderer, &|_, _| Ok(()))?.len();
+    let pages = renderer.site.entries.len();
+    free_later(renderer);
     Ok(BuildReport {
         files,
-        pages: renderer.site.entries.len(),
+        pages,
         output: PathBuf::new(),
         leftover: None,
     })
@@ -173,10 +181,12 @@ pub fn build(
         }
         std::fs::write(&path, bytes)
     })?;
+    let pages = renderer.site.entries.len();
+    free_later(renderer);
     let leftover = output::swap_in(staging, output, &written)?;
     Ok(BuildReport {
         files: written.len(),
-        pages: renderer.site.entries.len(),
+        pages,
         output: output.to_path_buf(),
         leftover,
     })
