@@ -1,6 +1,7 @@
 //! The link check: every internal link and `#anchor` in content and templates must lead
 //! somewhere in the built site.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use rayon::prelude::*;
@@ -31,14 +32,14 @@ impl Broken {
 }
 
 /// `target`, written on the page at `from`: the path it resolves to and its `#fragment`.
-fn locate<'t>(from: &str, target: &'t str) -> (String, Option<&'t str>) {
+fn locate<'a>(from: &'a str, target: &'a str) -> (Cow<'a, str>, Option<&'a str>) {
     let without_query = target.split('?').next().unwrap_or(target);
     let (path, fragment) = match without_query.split_once('#') {
         Some((p, f)) => (p, Some(f)),
         None => (without_query, None),
     };
     let resolved = if path.is_empty() {
-        from.to_string()
+        Cow::Borrowed(from)
     } else {
         resolve(from, path)
     };
@@ -92,13 +93,13 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
             _ => Ok(()),
         };
     }
-    if targets.files.contains(&resolved)
-        || site.failed.contains(&resolved)
+    if targets.files.contains(resolved.as_ref())
+        || site.failed.contains(resolved.as_ref())
         || site.aliases.iter().any(|a| a.from == resolved)
     {
         return Ok(());
     }
-    let hint = if let Some(reason) = site.hidden.get(&resolved) {
+    let hint = if let Some(reason) = site.hidden.get(resolved.as_ref()) {
         Some(format!("that page is {reason}"))
     } else if site.by_url.contains_key(&format!("{resolved}/")) {
         Some(format!("add the trailing slash: `{resolved}/`"))
@@ -112,11 +113,12 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
     ))
 }
 
-/// Resolves `path` against the page URL `from` (which ends in `/`), removing `.` and `..`.
-pub fn resolve(from: &str, path: &str) -> String {
+/// Resolves `path` against the page URL `from` (which ends in `/`), removing `.` and `..`;
+/// most links are already an absolute path without them, and are returned as they are.
+pub fn resolve<'p>(from: &str, path: &'p str) -> Cow<'p, str> {
     let dot_or_double = |w: &[u8]| w[0] == b'/' && matches!(w[1], b'.' | b'/');
     if path.starts_with('/') && !path.as_bytes().windows(2).any(dot_or_double) {
-        return path.to_string();
+        return Cow::Borrowed(path);
     }
     let joined = if path.starts_with('/') {
         path.to_string()
@@ -143,7 +145,7 @@ pub fn resolve(from: &str, path: &str) -> String {
     if trailing || out.is_empty() {
         out.push('/');
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Checks the links written in every page's Markdown.
