@@ -401,7 +401,7 @@ fn count_ascii_separated(bytes: &[u8]) -> usize {
             .iter()
             .zip(b)
             .map(|(x, y)| u8::from(space(*x) & !space(*y)))
-            .fold(0, |n, s| n + s);
+            .sum();
         words += usize::from(starts);
     }
     words
@@ -649,7 +649,11 @@ mod tests {
         for _ in 0..5_000 {
             let mut text = String::new();
             // Most texts short, some longer than the blocks the ASCII count works in.
-            let len = if seed % 5 == 0 { seed % 700 } else { seed % 24 };
+            let len = if seed.is_multiple_of(5) {
+                seed % 700
+            } else {
+                seed % 24
+            };
             for _ in 0..len {
                 seed = seed
                     .wrapping_mul(6364136223846793005)
@@ -667,7 +671,9 @@ mod tests {
 
     #[test]
     fn count_words_agrees_on_long_text_without_unicode_spaces() {
-        let pool = ['a', 'Z', 'æ', 'ø', 'å', '.', ' ', ' ', '\t', '\n', '\u{b}', '\u{c}', '\r'];
+        let pool = [
+            'a', 'Z', 'æ', 'ø', 'å', '.', ' ', ' ', '\t', '\n', '\u{b}', '\u{c}', '\r',
+        ];
         let mut seed: u64 = 0xc0de;
         for _ in 0..2_000 {
             let mut text = String::new();
@@ -696,7 +702,9 @@ mod tests {
         for _ in 0..200 {
             let lines = Lines::new(source);
             for _ in 0..12 {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let at = offsets[(seed >> 33) as usize % offsets.len()];
                 assert_eq!(lines.line_col(at), line_col(source, at), "offset {at}");
             }
