@@ -639,25 +639,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn count_words_agrees_on_generated_text() {
-        let pool = [
-            'a', 'Z', 'æ', 'ø', 'å', '€', '😀', ' ', '\t', '\n', '\u{b}', '\u{85}', '\u{a0}',
-            '\u{1680}', '\u{2003}', '\u{2028}', '\u{202f}', '\u{3000}', '\u{200b}', '\u{feff}',
-        ];
-        let mut seed: u64 = 0x5eed;
-        for _ in 0..5_000 {
+    /// The next state of the tests' random generator.
+    fn next(seed: u64) -> u64 {
+        seed.wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407)
+    }
+
+    /// `count_words` agrees with `split_whitespace` on `rounds` texts of characters from
+    /// `pool`, each as long as `len` says for the generator's state.
+    fn count_words_agrees(pool: &[char], mut seed: u64, rounds: usize, len: fn(u64) -> u64) {
+        for _ in 0..rounds {
             let mut text = String::new();
-            // Most texts short, some longer than the blocks the ASCII count works in.
-            let len = if seed.is_multiple_of(5) {
-                seed % 700
-            } else {
-                seed % 24
-            };
-            for _ in 0..len {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+            for _ in 0..len(seed) {
+                seed = next(seed);
                 text.push(pool[(seed >> 33) as usize % pool.len()]);
             }
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
@@ -670,26 +664,27 @@ mod tests {
     }
 
     #[test]
+    fn count_words_agrees_on_generated_text() {
+        let pool = [
+            'a', 'Z', 'æ', 'ø', 'å', '€', '😀', ' ', '\t', '\n', '\u{b}', '\u{85}', '\u{a0}',
+            '\u{1680}', '\u{2003}', '\u{2028}', '\u{202f}', '\u{3000}', '\u{200b}', '\u{feff}',
+        ];
+        // Most texts short, some longer than the blocks the ASCII count works in.
+        count_words_agrees(&pool, 0x5eed, 5_000, |seed| {
+            if seed.is_multiple_of(5) {
+                seed % 700
+            } else {
+                seed % 24
+            }
+        });
+    }
+
+    #[test]
     fn count_words_agrees_on_long_text_without_unicode_spaces() {
         let pool = [
             'a', 'Z', 'æ', 'ø', 'å', '.', ' ', ' ', '\t', '\n', '\u{b}', '\u{c}', '\r',
         ];
-        let mut seed: u64 = 0xc0de;
-        for _ in 0..2_000 {
-            let mut text = String::new();
-            for _ in 0..(seed % 1_100) {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                text.push(pool[(seed >> 33) as usize % pool.len()]);
-            }
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-            assert_eq!(
-                count_words(&text),
-                text.split_whitespace().count(),
-                "{text:?}"
-            );
-        }
+        count_words_agrees(&pool, 0xc0de, 2_000, |seed| seed % 1_100);
     }
 
     #[test]
@@ -702,9 +697,7 @@ mod tests {
         for _ in 0..200 {
             let lines = Lines::new(source);
             for _ in 0..12 {
-                seed = seed
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                seed = next(seed);
                 let at = offsets[(seed >> 33) as usize % offsets.len()];
                 assert_eq!(lines.line_col(at), line_col(source, at), "offset {at}");
             }
