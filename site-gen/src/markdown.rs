@@ -11,8 +11,6 @@ use serde::Serialize;
 
 use crate::csp;
 use crate::diagnostics::Diagnostic;
-#[cfg(test)]
-use crate::diagnostics::line_col;
 use crate::slug::IdAllocator;
 
 /// A heading in the table of contents, with the headings nested under it.
@@ -58,7 +56,7 @@ fn options() -> Options {
 /// templates use on every page; headings get other ids. In stages: the fold-out sections
 /// and form placeholders ([`expand_folds`]), one pass over the Markdown's events that
 /// collects links, ids and what the CSP would block ([`Scan`]), the headings' ids and the
-/// table of contents ([`name_headings`]), then the HTML.
+/// table of contents ([`Naming`]), then the HTML.
 pub fn render(
     path: &Path,
     body: &str,
@@ -112,7 +110,7 @@ pub fn render(
     Ok(out)
 }
 
-/// [`line_col`] of offsets in `source`, counting on from the offset asked about before when
+/// [`line_col`](crate::diagnostics::line_col) of offsets in `source`, counting on from the offset asked about before when
 /// the new one is further on: a page's events come in order, and counting every link's
 /// line from the start of the page took 2 % of a check.
 struct Lines<'a> {
@@ -618,6 +616,7 @@ fn fold_html(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::line_col;
 
     #[test]
     fn count_words_is_split_whitespace_count() {
