@@ -43,7 +43,9 @@ pub struct Rendered {
     pub forms: Vec<(String, usize)>,
 }
 
-fn options() -> Options {
+/// The Markdown extensions the site's pages may use (`site-gen/examples/parse-floor.rs`
+/// parses with them too).
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
