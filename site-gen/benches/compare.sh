@@ -11,8 +11,8 @@
 #   cold output removed first, outside the timing), with --against BIN another site-gen
 #   binary warm and cold, and with --check `site-gen check`, `zola check
 #   --skip-external-links` and the yardstick `parse-floor` (site-gen/examples: reading the
-#   pages and pulldown-cmark alone, the least any check does). Each run is timed with /usr/bin/time -f '%e %M', output on
-#   /dev/shm. Prints medians and ratios, and exits 1 if site-gen misses a target:
+#   pages and pulldown-cmark alone, the least any check does). Each run is timed with
+#   /usr/bin/time -f '%e %M', output on /dev/shm. Prints medians and ratios, and exits 1 if site-gen misses a target:
 #     N <= 10,000: median wall <= 0.6 s, median peak <= 100 MiB, wall <= 0.20 of Zola's;
 #     N >  10,000: median peak <= 200 MiB, wall <= 0.22 of Zola's, check <= 0.15 of Zola's;
 #     two sizes (--pages 10000,100000): site-gen's cold wall grows at most 1.05 times the
@@ -32,7 +32,8 @@
 # Environment: WORK (corpus folder; default: a temp dir under /dev/shm, removed at exit unless
 # --keep), SITE_GEN_BIN (default: <cargo target dir>/release/site-gen; build it first with
 # `cargo build --release -p site-gen`), FLOOR_BIN (default: beside it, examples/parse-floor;
-# `cargo build --release -p site-gen --example parse-floor`). GNU time is installed with apt-get when missing.
+# `cargo build --release -p site-gen --example parse-floor`). GNU time is installed with
+# apt-get when missing.
 set -euo pipefail
 
 RUNS=5
@@ -49,7 +50,7 @@ CHECK=0
 SUMMARY=""
 SMALL=""    # the first of two sizes, built again in each round of the second
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -euo/{/^#/p}' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "compare.sh: error: $*" >&2; exit 2; }
 say() { echo "== $*" >&2; }
 
