@@ -2,16 +2,21 @@
 //! collapsible `::: Titel` sections as native `<details>`, `rel="noopener"` on external
 //! links, and every internal link and id collected (with its line) for the link check.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 
+mod folds;
+mod words;
+
 use crate::csp;
 use crate::diagnostics::Diagnostic;
 use crate::slug::IdAllocator;
+use folds::expand_folds;
+pub use folds::form_placeholder;
+use words::count_words;
 
 /// A heading in the table of contents, with the headings nested under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,9 +117,9 @@ pub fn render(
     Ok(out)
 }
 
-/// [`line_col`](crate::diagnostics::line_col) of offsets in `source`, counting on from the offset asked about before when
-/// the new one is further on: a page's events come in order, and counting every link's
-/// line from the start of the page took 2 % of a check.
+/// [`line_col`](crate::diagnostics::line_col) of offsets in `source`, counting on from the
+/// offset asked about before when the new one is further on: a page's events come in order,
+/// and counting every link's line from the start of the page took 2 % of a check.
 struct Lines<'a> {
     source: &'a str,
     /// The offset asked about last, its line and the offset where that line starts.
@@ -350,63 +355,6 @@ impl<L: Fn(usize) -> (usize, usize)> Naming<'_, L> {
         }
     }
 }
-
-/// `text.split_whitespace().count()`, without decoding ASCII (most of any text, Danish
-/// too) character by character.
-fn count_words(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    // Only these bytes can start a non-ASCII space (U+0085, U+00A0, U+1680, U+2000-U+205F,
-    // U+3000); without them (æ, ø, å are 0xC3 ..) a word starts at each non-space byte
-    // after a space.
-    let special =
-        memchr::memchr3(0xC2, 0xE2, 0xE3, bytes).is_some() || memchr::memchr(0xE1, bytes).is_some();
-    if !special {
-        return count_ascii_separated(bytes);
-    }
-    let (mut words, mut in_word, mut i) = (0, false, 0);
-    while i < bytes.len() {
-        let (space, len) = match bytes[i] {
-            b' ' | b'\t'..=b'\r' => (true, 1),
-            b if b < 0x80 => (false, 1),
-            _ => {
-                let c = text[i..]
-                    .chars()
-                    .next()
-                    .expect("i is at a character boundary");
-                (c.is_whitespace(), c.len_utf8())
-            }
-        };
-        if !space && !in_word {
-            words += 1;
-        }
-        in_word = !space;
-        i += len;
-    }
-    words
-}
-
-/// The words of `bytes` when only ASCII spaces separate them: the non-space bytes that
-/// follow a space, counted in blocks a byte-sized counter holds, branch-free, so that the
-/// compiler counts 16 or 32 bytes per instruction (a byte at a time took a tenth of a
-/// check's time).
-fn count_ascii_separated(bytes: &[u8]) -> usize {
-    let space = |b: u8| b == b' ' || b.wrapping_sub(b'\t') <= b'\r' - b'\t';
-    let Some(&first) = bytes.first() else {
-        return 0;
-    };
-    let (before, after) = (&bytes[..bytes.len() - 1], &bytes[1..]);
-    let mut words = usize::from(!space(first));
-    for (a, b) in before.chunks(255).zip(after.chunks(255)) {
-        let starts: u8 = a
-            .iter()
-            .zip(b)
-            .map(|(x, y)| u8::from(space(*x) & !space(*y)))
-            .sum();
-        words += usize::from(starts);
-    }
-    words
-}
-
 fn is_external(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://") || url.starts_with("//")
 }
@@ -488,130 +436,6 @@ fn insert(siblings: &mut Vec<TocEntry>, entry: TocEntry) {
     match siblings.last_mut() {
         Some(last) if last.level < entry.level => insert(&mut last.children, entry),
         _ => siblings.push(entry),
-    }
-}
-
-struct Folds<'a> {
-    source: Cow<'a, str>,
-    /// Form directives found, by line within the body.
-    forms: Vec<(String, usize)>,
-    /// Offsets in `source` of newlines that are not in the file.
-    inserted: Vec<usize>,
-    /// (line within the body, message, hint)
-    errors: Vec<(usize, String, &'static str)>,
-}
-
-/// The placeholder a `[formular: ID]` line becomes; the renderer puts the form there.
-pub fn form_placeholder(id: &str) -> String {
-    format!("<!--site-gen:form:{id}-->")
-}
-
-/// `[formular: minivejledning]` -> `minivejledning`.
-fn form_directive(line: &str) -> Option<&str> {
-    let inner = line.trim().strip_prefix("[formular:")?.strip_suffix(']')?;
-    Some(inner.trim())
-}
-
-/// Rewrites `::: Titel` ... `:::` lines (outside code blocks) into `<details>` HTML blocks,
-/// and `[formular: ID]` lines into form placeholders.
-fn expand_folds<'a>(body: &'a str, ids: &mut IdAllocator) -> Folds<'a> {
-    // memmem: `str::contains` took 3 % of a check's instructions here.
-    let has = |needle: &[u8]| memchr::memmem::find(body.as_bytes(), needle).is_some();
-    if !has(b":::") && !has(b"[formular:") {
-        return Folds {
-            source: Cow::Borrowed(body),
-            forms: Vec::new(),
-            inserted: Vec::new(),
-            errors: Vec::new(),
-        };
-    }
-    let mut source = String::with_capacity(body.len() + 256);
-    let mut inserted = Vec::new();
-    let mut errors = Vec::new();
-    let mut forms = Vec::new();
-    let mut open: Vec<usize> = Vec::new();
-    let mut fence: Option<(u8, usize)> = None;
-    for (i, line) in body.split_inclusive('\n').enumerate() {
-        let line_no = i + 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        let trimmed = text.trim_start_matches(' ');
-        if text.len() - trimmed.len() <= 3 {
-            let run = |c: u8| trimmed.bytes().take_while(|b| *b == c).count();
-            let (ticks, tildes) = (run(b'`'), run(b'~'));
-            match fence {
-                None if ticks >= 3 => fence = Some((b'`', ticks)),
-                None if tildes >= 3 => fence = Some((b'~', tildes)),
-                Some((b'`', n)) if ticks >= n && trimmed[ticks..].trim().is_empty() => fence = None,
-                Some((b'~', n)) if tildes >= n && trimmed[tildes..].trim().is_empty() => {
-                    fence = None
-                }
-                _ => {}
-            }
-        }
-        let form = fence.is_none().then(|| form_directive(text)).flatten();
-        let marker = fence.is_none().then(|| text.strip_prefix(":::")).flatten();
-        let replacement = if let Some(id) = form {
-            forms.push((id.to_string(), line_no));
-            Some(format!("\n{}\n\n", form_placeholder(id)))
-        } else if let Some(rest) = marker {
-            fold_html(rest.trim(), line_no, ids, &mut open, &mut errors)
-        } else {
-            source.push_str(line);
-            continue;
-        };
-        let Some(replacement) = replacement else {
-            continue;
-        };
-        let start = source.len();
-        let newlines: Vec<usize> = memchr::memchr_iter(b'\n', replacement.as_bytes())
-            .map(|p| start + p)
-            .collect();
-        inserted.extend(&newlines[..newlines.len() - 1]);
-        source.push_str(&replacement);
-    }
-    for line_no in open {
-        errors.push((
-            line_no,
-            "this collapsible section is never closed".to_string(),
-            "end it with a line containing only `:::`",
-        ));
-    }
-    Folds {
-        source: Cow::Owned(source),
-        forms,
-        inserted,
-        errors,
-    }
-}
-
-/// The HTML for a `:::` line: opening a fold (`::: Titel`) or closing one (`:::`).
-fn fold_html(
-    title: &str,
-    line_no: usize,
-    ids: &mut IdAllocator,
-    open: &mut Vec<usize>,
-    errors: &mut Vec<(usize, String, &'static str)>,
-) -> Option<String> {
-    {
-        let replacement = if title.is_empty() {
-            if open.pop().is_none() {
-                errors.push((
-                    line_no,
-                    "`:::` closes a collapsible section that was never opened".to_string(),
-                    "open one with `::: Title` on its own line, or remove this line",
-                ));
-                return None;
-            }
-            "\n</details>\n\n".to_string()
-        } else {
-            open.push(line_no);
-            let id = ids.allocate(title);
-            let mut html = format!("\n<details class=\"fold\" id=\"{id}\">\n<summary>");
-            escape_html(&mut html, title);
-            html.push_str("</summary>\n\n");
-            html
-        };
-        Some(replacement)
     }
 }
 
