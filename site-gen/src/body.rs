@@ -412,7 +412,8 @@ mod tests {
     use super::*;
 
     fn rendered(text: &str) -> Rendered {
-        crate::markdown::render(Path::new("a.md"), text, 1, &HashSet::new()).unwrap()
+        use crate::markdown::{Html, render};
+        render(Path::new("a.md"), text, 1, &HashSet::new(), Html::Write).unwrap()
     }
 
     const PAGE: &str = "## Æbler og pærer\n\nSe [her](/a/#x) og [der](../b/).\n\n### Under\n\nTekst.\n\n## Sidst\n";

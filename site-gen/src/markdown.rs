@@ -48,6 +48,14 @@ pub struct Rendered {
     pub forms: Vec<(String, usize)>,
 }
 
+/// Whether [`render`] writes a page's HTML: `site-gen check` skips it when the templates
+/// only print it ([`Theme::prints_content_only`](crate::templates::Theme::prints_content_only)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Html {
+    Write,
+    Skip,
+}
+
 /// The Markdown extensions the site's pages may use (`site-gen/examples/parse-floor.rs`
 /// parses with them too).
 pub fn options() -> Options {
@@ -63,12 +71,13 @@ pub fn options() -> Options {
 /// templates use on every page; headings get other ids. In stages: the fold-out sections
 /// and form placeholders ([`expand_folds`]), one pass over the Markdown's events that
 /// collects links, ids and what the CSP would block ([`Scan`]), the headings' ids and the
-/// table of contents ([`Naming`]), then the HTML.
+/// table of contents ([`Naming`]), then the HTML (left empty with [`Html::Skip`]).
 pub fn render(
     path: &Path,
     body: &str,
     body_line: usize,
     taken: &HashSet<String>,
+    html: Html,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let mut ids = IdAllocator::with_taken(taken);
     let mut out = Rendered::default();
@@ -113,7 +122,9 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    out.html = write_html(events, body.len());
+    if html == Html::Write {
+        out.html = write_html(events, body.len());
+    }
     Ok(out)
 }
 
@@ -530,7 +541,14 @@ mod tests {
     }
 
     fn md(body: &str) -> Rendered {
-        render(Path::new("content/x.md"), body, 5, &HashSet::new()).unwrap()
+        render(
+            Path::new("content/x.md"),
+            body,
+            5,
+            &HashSet::new(),
+            Html::Write,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -540,6 +558,7 @@ mod tests {
             "Tekst.\n\n![Logo](https://example.com/logo.png)\n\n<p style=\"color: red\">Rød</p>\n\n<button onclick=\"alert(1)\">Klik</button>\n\n<script>alert(1)</script>\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n\n![Prik](data:image/gif;base64,R0lGOD)\n",
             3,
             &HashSet::new(),
+            Html::Write,
         )
         .unwrap_err();
         let got: Vec<_> = errs
@@ -595,6 +614,7 @@ mod tests {
             "[Klik](javascript:alert(1))\n",
             1,
             &HashSet::new(),
+            Html::Write,
         )
         .unwrap_err();
         assert_eq!(
@@ -703,6 +723,7 @@ mod tests {
             "# Titel\n\n::: Åben\ntekst\n\n:::\n:::\n\n::: Igen\n",
             4,
             &HashSet::new(),
+            Html::Write,
         )
         .unwrap_err();
         let got: Vec<_> = errs.iter().map(|d| (d.line, d.message.as_str())).collect();
@@ -722,9 +743,23 @@ mod tests {
     #[test]
     fn ids_used_by_the_templates_are_not_reused() {
         let taken: HashSet<String> = ["indhold".to_string()].into();
-        let r = render(Path::new("content/x.md"), "## Indhold\n", 1, &taken).unwrap();
+        let r = render(
+            Path::new("content/x.md"),
+            "## Indhold\n",
+            1,
+            &taken,
+            Html::Write,
+        )
+        .unwrap();
         assert_eq!(r.ids, ["indhold-1"]);
-        let errs = render(Path::new("content/x.md"), "## Mit {#indhold}\n", 1, &taken).unwrap_err();
+        let errs = render(
+            Path::new("content/x.md"),
+            "## Mit {#indhold}\n",
+            1,
+            &taken,
+            Html::Write,
+        )
+        .unwrap_err();
         assert_eq!(errs[0].message, "the id `indhold` is used by the templates");
     }
 

@@ -441,6 +441,7 @@ mod tests {
                 rel,
                 &text,
                 &Default::default(),
+                crate::markdown::Html::Write,
             )
             .unwrap(),
         )

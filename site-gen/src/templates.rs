@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use tera::{Error as TeraError, ErrorKind, Kwargs, State, Tera};
 
+mod content_use;
+
 use crate::content::slash_path;
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics, line_col, suggest};
@@ -74,6 +76,14 @@ impl Theme {
             }
         }
         Ok(theme)
+    }
+
+    /// Whether every template uses the pages' HTML only to print it
+    /// ([`content_use::prints_content_only`]).
+    pub fn prints_content_only(&self) -> bool {
+        self.templates
+            .iter()
+            .all(|t| content_use::prints_content_only(&t.text))
     }
 
     pub fn has_template(&self, name: &str) -> bool {

@@ -19,12 +19,16 @@ use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, Sources, slash_path};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
 use crate::links::{self, Targets};
+use crate::markdown::Html;
 use crate::render::{self, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::Theme;
 
 /// A page, or what is wrong with it.
 pub type ParseResult = Result<Arc<ParsedPage>, Vec<Diagnostic>>;
+
+/// A page as parsed, not yet shared, or what is wrong with it.
+type ParsedResult = Result<ParsedPage, Vec<Diagnostic>>;
 
 /// How a load may reuse an earlier load's work: a build reuses nothing; the live preview
 /// keeps what it read (`serve::cache`).
@@ -44,10 +48,18 @@ pub trait Reuse: Sync {
     fn spill(&self) -> Option<&Spill> {
         None
     }
+    /// Whether the pages are rendered only to find the templates' errors (`site-gen check`):
+    /// then their HTML is not written when the templates only print it.
+    fn only_checks(&self) -> bool {
+        false
+    }
 }
 
-/// A load from scratch, spilling bodies to `.0` if given.
-struct Fresh<'a>(Option<&'a Spill>);
+/// A load from scratch, spilling bodies to `spill` if given.
+struct Fresh<'a> {
+    spill: Option<&'a Spill>,
+    check: bool,
+}
 
 impl Reuse for Fresh<'_> {
     fn sources(&self) -> Option<(Sources, Arc<Theme>)> {
@@ -65,7 +77,11 @@ impl Reuse for Fresh<'_> {
     }
 
     fn spill(&self) -> Option<&Spill> {
-        self.0
+        self.spill
+    }
+
+    fn only_checks(&self) -> bool {
+        self.check
     }
 }
 
@@ -76,7 +92,25 @@ pub fn load(
     options: &BuildOptions,
     spill: Option<&Spill>,
 ) -> Result<Renderer, BuildError> {
-    load_with(root, options, &Fresh(spill))
+    load_with(
+        root,
+        options,
+        &Fresh {
+            spill,
+            check: false,
+        },
+    )
+}
+
+/// [`load`] for `site-gen check`: the same checks, but the pages' HTML is not written when
+/// the templates only print it (`Theme::prints_content_only`), so their rendering finds the
+/// same errors without it.
+pub fn load_to_check(
+    root: &Path,
+    options: &BuildOptions,
+    spill: Option<&Spill>,
+) -> Result<Renderer, BuildError> {
+    load_with(root, options, &Fresh { spill, check: true })
 }
 
 /// [`load`], reusing what `reuse` kept of earlier loads.
@@ -98,8 +132,12 @@ pub fn load_with(
     };
     let taken_ids = theme.literal_ids();
     reuse.start(&sources, &theme, &taken_ids);
-    let (pages, failed) =
-        parse_pages(root, &content_dir, &sources, &taken_ids, reuse, &mut errors)?;
+    let html = match reuse.only_checks() && theme.prints_content_only() {
+        true => Html::Skip,
+        false => Html::Write,
+    };
+    let parse = |path: &Path| parse_file(root, &content_dir, path, &taken_ids, html);
+    let (pages, failed) = parse_pages(&content_dir, &sources, &parse, reuse, &mut errors)?;
     let files = content_files(&content_dir, &sources);
     drop(sources);
 
@@ -174,10 +212,9 @@ fn load_theme(root: &Path, errors: &mut Diagnostics) -> Result<Arc<Theme>, Build
 /// Every Markdown file, parsed in parallel: the pages, and the URLs of the files that
 /// failed (so that links to them are not reported as broken too).
 fn parse_pages(
-    root: &Path,
     content_dir: &Path,
     sources: &Sources,
-    taken_ids: &HashSet<String>,
+    parse: &(dyn Fn(&Path) -> Result<ParsedResult, BuildError> + Sync),
     reuse: &dyn Reuse,
     errors: &mut Diagnostics,
 ) -> Result<(Vec<Arc<ParsedPage>>, HashSet<String>), BuildError> {
@@ -187,12 +224,7 @@ fn parse_pages(
     let parsed: Vec<ParseResult> = sources
         .pages
         .par_iter()
-        .map(|path| {
-            reuse.page(path, &|| {
-                let parsed = parse_file(root, content_dir, path, taken_ids)?;
-                keep(parsed, reuse.spill())
-            })
-        })
+        .map(|path| reuse.page(path, &|| keep(parse(path)?, reuse.spill())))
         .collect::<Result<_, _>>()?;
     if let Some(spill) = reuse.spill() {
         spill.flush().map_err(spilling(spill))?;
@@ -212,10 +244,7 @@ fn parse_pages(
 }
 
 /// A parsed page with its body held or spilled to `spill`.
-fn keep(
-    parsed: Result<ParsedPage, Vec<Diagnostic>>,
-    spill: Option<&Spill>,
-) -> Result<ParseResult, BuildError> {
+fn keep(parsed: ParsedResult, spill: Option<&Spill>) -> Result<ParseResult, BuildError> {
     Ok(match (parsed, spill) {
         (Ok(page), Some(spill)) => Ok(Arc::new(page.keep_in(spill).map_err(spilling(spill))?)),
         (parsed, _) => parsed.map(Arc::new),
@@ -242,7 +271,8 @@ pub fn reparse(
     path: &Path,
     taken_ids: &HashSet<String>,
 ) -> Result<ParseResult, BuildError> {
-    Ok(parse_file(root, &root.join("content"), path, taken_ids)?.map(Arc::new))
+    let parsed = parse_file(root, &root.join("content"), path, taken_ids, Html::Write)?;
+    Ok(parsed.map(Arc::new))
 }
 
 /// One Markdown file, read and parsed.
@@ -251,13 +281,14 @@ fn parse_file(
     content_dir: &Path,
     path: &Path,
     taken_ids: &HashSet<String>,
-) -> Result<Result<ParsedPage, Vec<Diagnostic>>, BuildError> {
+    html: Html,
+) -> Result<ParsedResult, BuildError> {
     let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
     let shown = display_path(root, path);
     // simdutf8 checks Danish text (æ, ø, å every few words) several times faster than std,
     // which runs byte by byte from each non-ASCII letter; std names the place of an error.
     Ok(match simdutf8::basic::from_utf8(&bytes) {
-        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), text, taken_ids),
+        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), text, taken_ids, html),
         Err(_) => Err(vec![not_utf8(&shown, &bytes)]),
     })
 }

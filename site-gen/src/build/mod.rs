@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use load::{ParseResult, Reuse, load, load_with, reparse};
+pub use load::{ParseResult, Reuse, load, load_to_check, load_with, reparse};
 
 use crate::body::Spill;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -146,10 +146,11 @@ fn free_later(renderer: Renderer) {
     rayon::spawn(move || drop(renderer));
 }
 
-/// `site-gen check`: every check a build makes, writing nothing.
+/// `site-gen check`: every check a build makes, writing nothing. The pages are rendered to
+/// find the templates' errors, without their HTML when the templates only print it.
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let spill = Spill::new(&std::env::temp_dir(), SPILL_BUDGET);
-    let renderer = load(root, options, Some(&spill))?;
+    let renderer = load_to_check(root, options, Some(&spill))?;
     let files = render_all(&renderer, &|_, _| Ok(()))?.len();
     let pages = renderer.site.entries.len();
     free_later(renderer);

@@ -415,3 +415,15 @@ fn a_form_that_asks_for_a_mail_without_its_text() {
         Some("write its subject, title and text there (see docs/editors-guide.md)"),
     );
 }
+
+#[test]
+fn a_template_that_reads_the_pages_text_is_checked_against_it() {
+    // The check leaves the pages' HTML out only when the templates merely print it; this
+    // page.html looks into it, and only b.md has the text it looks for.
+    assert_one(
+        "template_reads_content",
+        "templates/page.html:11:59",
+        "the contact line is not wanted here",
+        Some("while rendering content/b.md"),
+    );
+}

@@ -1,0 +1,229 @@
+//! Whether a template uses a page's HTML (`page.content`, `section.content`) only to print
+//! it. Then the HTML cannot change whether a page's rendering fails, or how: printing a
+//! string cannot fail, and nothing else sees it. `site-gen check`, which renders every page
+//! only to find template errors, may then render them without their HTML, which it then
+//! need neither write nor keep.
+//!
+//! The reading is conservative: anything it cannot be sure of counts as a use.
+
+/// Whether `template` (Tera source) uses `page.content` and `section.content` only in
+/// `{{ page.content }}` or `{{ page.content | safe }}` (and the same for `section`), never
+/// hands `page` or `section` on whole (`{% set p = page %}`, `{{ page | json_encode }}`,
+/// `page["content"]`), never dumps the context (`__tera_context`) and has nothing that
+/// captures what it prints (`{% filter %}`, `{% set x %}...{% endset %}`, a component with
+/// a body, `super()` with a filter) or that it cannot read (`{% raw %}`).
+pub fn prints_content_only(template: &str) -> bool {
+    let bytes = template.as_bytes();
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        if bytes[i] != b'{' {
+            i += 1;
+            continue;
+        }
+        let start = i + 2;
+        let (end, print) = match bytes[i + 1] {
+            b'#' => match template[start..].find("#}") {
+                Some(len) => (start + len, None),
+                None => return false,
+            },
+            b'{' => (start + code_len(&template[start..], "}}"), Some(true)),
+            b'%' => (start + code_len(&template[start..], "%}"), Some(false)),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        if end > bytes.len() {
+            return false;
+        }
+        if let Some(print) = print
+            && !code_prints_content_only(&template[start..end], print)
+        {
+            return false;
+        }
+        i = end + 2;
+    }
+    true
+}
+
+/// The length of the code before the first `delimiter` outside a string literal, or more
+/// than `code`'s length when there is none. Strings are Tera's: `"`, `'` or `` ` ``, with
+/// `\` escaping the next character.
+fn code_len(code: &str, delimiter: &str) -> usize {
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if code[i..].starts_with(delimiter) => return i,
+            _ => i += 1,
+        }
+    }
+    usize::MAX / 2
+}
+
+/// One tag's code (between `{{` and `}}`, `print`, or `{%` and `%}`).
+fn code_prints_content_only(code: &str, print: bool) -> bool {
+    let code = code.strip_prefix('-').unwrap_or(code);
+    let code = code.strip_suffix('-').unwrap_or(code).trim();
+    let words = words(code);
+    let first = words.first().map(|&(_, w)| w);
+    if !print {
+        if code.starts_with('<') || matches!(first, Some("raw" | "filter")) {
+            return false;
+        }
+        if matches!(first, Some("set" | "set_global")) && !outside_strings(code).contains('=') {
+            return false;
+        }
+        if matches!(first, Some("block" | "endblock")) {
+            return true;
+        }
+    }
+    let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    words.iter().all(|&(at, word)| match word {
+        "__tera_context" => false,
+        "super" => compact == "super()",
+        "page" | "section" => match attribute(&code[at + word.len()..]) {
+            Some("content") => {
+                let content = format!("{word}.content");
+                print && (compact == content || compact == format!("{content}|safe"))
+            }
+            Some(_) => true,
+            None => tests_definition(&code[at + word.len()..]),
+        },
+        _ => true,
+    })
+}
+
+/// The name after a `.` that starts `rest`, if it does.
+fn attribute(rest: &str) -> Option<&str> {
+    let name = rest.strip_prefix('.')?;
+    let len = name
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    (len > 0).then(|| &name[..len])
+}
+
+/// Whether `rest` (what follows a variable) tests only that the variable is defined:
+/// `is defined`, `is not defined`, `is undefined`.
+fn tests_definition(rest: &str) -> bool {
+    let mut words = rest.split_whitespace();
+    if words.next() != Some("is") {
+        return false;
+    }
+    let test = match words.next() {
+        Some("not") => words.next(),
+        other => other,
+    };
+    let test = test.unwrap_or("");
+    let name_len = test
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    matches!(&test[..name_len], "defined" | "undefined")
+}
+
+/// The identifiers of `code` outside string literals, with their offsets.
+fn words(code: &str) -> Vec<(usize, &str)> {
+    let masked = outside_strings(code);
+    let bytes = masked.as_bytes();
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_word(bytes[i]) {
+            let len = bytes[i..].iter().take_while(|&&b| is_word(b)).count();
+            if !bytes[i].is_ascii_digit() {
+                out.push((i, &code[i..i + len]));
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// `code` with the insides of its string literals blanked out (same length, same offsets).
+fn outside_strings(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut quote = None;
+    let mut escaped = false;
+    for c in code.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                    out.push(c);
+                    continue;
+                }
+                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+            }
+            None => {
+                if matches!(c, '"' | '\'' | '`') {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prints_content_only;
+
+    #[test]
+    fn printing_the_content_and_reading_other_fields_is_only_printing() {
+        for t in [
+            "{% extends \"base.html\" %}{% block content %}<h1>{{ page.title }}</h1>\n{{ page.content | safe }}{% endblock content %}",
+            "{{- section.content|safe -}}{% for p in section.pages %}{{ p.title }}{% endfor %}",
+            "{{ page.content }}{# {{ page | json_encode }} #}{{ \"page\" }}",
+            "{% if page.toc %}{{ page.toc | length }}{% endif %}{{ super() }}",
+            "{%- if page is defined -%}{% elif section is not defined or x %}{% endif %}",
+            "{% set title = page.title ~ \" }}\" %}{{ title }}",
+            "<p class=\"page\">{ not a tag }</p>",
+        ] {
+            assert!(prints_content_only(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn anything_else_that_could_read_the_content_is_a_use() {
+        for t in [
+            "{{ page.content | length }}",
+            "{% if page.content %}x{% endif %}",
+            "{% set c = section.content %}",
+            "{% set p = page %}{{ p.content | safe }}",
+            "{{ page | json_encode }}",
+            "{{ page[\"content\"] }}",
+            "{{ page . content }}",
+            "{% if page is containing(pat=\"x\") %}{% endif %}",
+            "{% if page is definedx %}{% endif %}",
+            "{{ __tera_context }}",
+            "{% filter upper %}{{ page.content | safe }}{% endfilter %}",
+            "{% set all %}{{ page.content | safe }}{% endset %}{{ all | int }}",
+            "{% <card()> %}{{ page.content | safe }}{% </card> %}",
+            "{{ super() | length }}",
+            "{% raw %}{{ \"{% endraw %}{{ page | json_encode }}\" }}",
+            "{{ \"}}\" ~ page | json_encode }}",
+            "{% for page in section.pages %}{{ page.content | safe }}{% endfor %}",
+            "{{ page.content | safe",
+            "{# never closed",
+        ] {
+            assert!(!prints_content_only(t), "{t}");
+        }
+    }
+}
