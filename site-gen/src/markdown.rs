@@ -103,7 +103,13 @@ pub fn render(
         locate: &locate,
         out: &mut out,
         errors: &mut errors,
-        events: Vec::with_capacity(body.len() / 16),
+        events: Vec::with_capacity(if html == Html::Write {
+            body.len() / 16
+        } else {
+            0
+        }),
+        all_events: html == Html::Write,
+        in_heading: false,
         headings: Vec::new(),
         in_external: false,
     };
@@ -186,7 +192,10 @@ struct Scan<'a, 's, L> {
     locate: &'a L,
     out: &'a mut Rendered,
     errors: &'a mut Vec<Diagnostic>,
+    /// The events to render, or only the headings' when no HTML is written (`!all_events`).
     events: Vec<Event<'s>>,
+    all_events: bool,
+    in_heading: bool,
     /// (index in `events`, level, offset in the source) of each heading.
     headings: Vec<(usize, u8, usize)>,
     in_external: bool,
@@ -205,6 +214,12 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
                     );
                 }
                 self.headings.push((self.events.len(), *level as u8, at));
+                self.in_heading = true;
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                self.events.push(event);
+                self.in_heading = false;
+                return;
             }
             Event::Start(Tag::Link {
                 link_type,
@@ -214,13 +229,13 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
             }) => {
                 if let Some(html) = self.link(*link_type, dest_url, title, at) {
                     self.in_external = true;
-                    self.events.push(Event::Html(html.into()));
+                    self.keep(Event::Html(html.into()));
                     return;
                 }
             }
             Event::End(TagEnd::Link) if self.in_external => {
                 self.in_external = false;
-                self.events.push(Event::Html("</a>".into()));
+                self.keep(Event::Html("</a>".into()));
                 return;
             }
             Event::Start(Tag::Image { dest_url, .. }) if !csp::is_local(dest_url) => {
@@ -242,7 +257,14 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
             Event::Text(text) => self.out.word_count += count_words(text),
             _ => {}
         }
-        self.events.push(event);
+        self.keep(event);
+    }
+
+    /// Keeps `event` for the HTML, or for a heading's id and title when there is no HTML.
+    fn keep(&mut self, event: Event<'s>) {
+        if self.all_events || self.in_heading {
+            self.events.push(event);
+        }
     }
 
     /// A link: a `javascript:` one is an error; an external one becomes the opening tag
@@ -621,6 +643,33 @@ mod tests {
             errs[0].message,
             "a script in the text (`javascript:alert(1)`)"
         );
+    }
+
+    #[test]
+    fn without_html_a_page_has_the_same_ids_toc_links_words_and_errors() {
+        let bodies = [
+            "## Faser og *indhold* [her](/a/)\n\nTekst med [link](https://x.dk) og [intern](/b/#c).\n\n### Økonomi `kode`\n\n## Økonomi\n\n## Eget {#mit-id}\n\nFod[^n].\n\n[^n]: Note.\n",
+            "::: Mere\n## Inde i en fold\n[formular: ansoegning]\n:::\n\n![Logo](/billeder/logo.png)\n",
+            "# Et H1\n\n## Dobbelt {#d}\n\n## Igen {#d}\n\n<iframe src=\"https://x.dk\"></iframe>\n",
+        ];
+        let taken: HashSet<String> = ["indhold".to_string()].into();
+        for body in bodies {
+            let path = Path::new("content/x.md");
+            let with = render(path, body, 5, &taken, Html::Write);
+            let without = render(path, body, 5, &taken, Html::Skip);
+            match (with, without) {
+                (Ok(w), Ok(o)) => {
+                    assert!(!w.html.is_empty() && o.html.is_empty(), "{body}");
+                    assert_eq!(
+                        (w.toc, w.ids, w.links, w.word_count, w.forms),
+                        (o.toc, o.ids, o.links, o.word_count, o.forms),
+                        "{body}"
+                    );
+                }
+                (Err(w), Err(o)) => assert_eq!(w, o, "{body}"),
+                (w, o) => panic!("{body}: {w:?} against {o:?}"),
+            }
+        }
     }
 
     #[test]
