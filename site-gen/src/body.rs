@@ -412,8 +412,8 @@ mod tests {
     use super::*;
 
     fn rendered(text: &str) -> Rendered {
-        use crate::markdown::{Html, render};
-        render(Path::new("a.md"), text, 1, &HashSet::new(), Html::Write).unwrap()
+        use crate::markdown::{Omit, render};
+        render(Path::new("a.md"), text, 1, &HashSet::new(), Omit::NOTHING).unwrap()
     }
 
     const PAGE: &str = "## Æbler og pærer\n\nSe [her](/a/#x) og [der](../b/).\n\n### Under\n\nTekst.\n\n## Sidst\n";

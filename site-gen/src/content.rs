@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::body::{Body, Content, Spill};
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::{self, FrontMatter};
-use crate::markdown::{self, Html, LinkRef};
+use crate::markdown::{self, LinkRef, Omit};
 
 /// Folders under `content/` that hold data for the generator, not pages or files to publish.
 pub const RESERVED_DIRS: &[&str] = &["forms", "data", "mail"];
@@ -165,12 +165,12 @@ impl ParsedPage {
         rel: &str,
         text: &str,
         taken_ids: &HashSet<String>,
-        html: Html,
+        omit: Omit,
     ) -> Result<ParsedPage, Vec<Diagnostic>> {
         let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
         let split = frontmatter::split(source, text).map_err(|d| vec![d])?;
         let meta = frontmatter::parse(&split, source, is_section);
-        let body = markdown::render(source, split.body, split.body_line, taken_ids, html);
+        let body = markdown::render(source, split.body, split.body_line, taken_ids, omit);
         match (meta, body) {
             (Ok(meta), Ok(body)) => Ok(ParsedPage {
                 source: source.to_path_buf(),
@@ -236,7 +236,7 @@ mod tests {
             rel,
             &text,
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap()
     }
@@ -263,7 +263,7 @@ mod tests {
             "a.md",
             "---\ntitle: T\nfoo: 1\n---\n# H1\n",
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap_err();
         assert_eq!(errs.len(), 2);

@@ -48,12 +48,22 @@ pub struct Rendered {
     pub forms: Vec<(String, usize)>,
 }
 
-/// Whether [`render`] writes a page's HTML: `site-gen check` skips it when the templates
-/// only print it ([`Theme::prints_content_only`](crate::templates::Theme::prints_content_only)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Html {
-    Write,
-    Skip,
+/// What [`render`] leaves out of a page: `site-gen check` leaves out what the templates
+/// only print ([`Theme::prints_only`](crate::templates::Theme::prints_only)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omit {
+    /// The HTML (left empty).
+    pub html: bool,
+    /// The word count (left 0).
+    pub words: bool,
+}
+
+impl Omit {
+    /// Nothing: a build's pages and the preview's.
+    pub const NOTHING: Omit = Omit {
+        html: false,
+        words: false,
+    };
 }
 
 /// The Markdown extensions the site's pages may use (`site-gen/examples/parse-floor.rs`
@@ -71,13 +81,13 @@ pub fn options() -> Options {
 /// templates use on every page; headings get other ids. In stages: the fold-out sections
 /// and form placeholders ([`expand_folds`]), one pass over the Markdown's events that
 /// collects links, ids and what the CSP would block ([`Scan`]), the headings' ids and the
-/// table of contents ([`Naming`]), then the HTML (left empty with [`Html::Skip`]).
+/// table of contents ([`Naming`]), then the HTML; less what `omit` leaves out.
 pub fn render(
     path: &Path,
     body: &str,
     body_line: usize,
     taken: &HashSet<String>,
-    html: Html,
+    omit: Omit,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let mut ids = IdAllocator::with_taken(taken);
     let mut out = Rendered::default();
@@ -103,12 +113,9 @@ pub fn render(
         locate: &locate,
         out: &mut out,
         errors: &mut errors,
-        events: Vec::with_capacity(if html == Html::Write {
-            body.len() / 16
-        } else {
-            0
-        }),
-        all_events: html == Html::Write,
+        events: Vec::with_capacity(if omit.html { 0 } else { body.len() / 16 }),
+        all_events: !omit.html,
+        count_words: !omit.words,
         in_heading: false,
         headings: Vec::new(),
         in_external: false,
@@ -128,7 +135,7 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    if html == Html::Write {
+    if !omit.html {
         out.html = write_html(events, body.len());
     }
     Ok(out)
@@ -196,6 +203,7 @@ struct Scan<'a, 's, L> {
     events: Vec<Event<'s>>,
     all_events: bool,
     in_heading: bool,
+    count_words: bool,
     /// (index in `events`, level, offset in the source) of each heading.
     headings: Vec<(usize, u8, usize)>,
     in_external: bool,
@@ -254,7 +262,7 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
                         .push(csp::diagnostic(self.path, line, column, &what));
                 }
             }
-            Event::Text(text) => self.out.word_count += count_words(text),
+            Event::Text(text) if self.count_words => self.out.word_count += count_words(text),
             _ => {}
         }
         self.keep(event);
@@ -568,7 +576,7 @@ mod tests {
             body,
             5,
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap()
     }
@@ -580,7 +588,7 @@ mod tests {
             "Tekst.\n\n![Logo](https://example.com/logo.png)\n\n<p style=\"color: red\">Rød</p>\n\n<button onclick=\"alert(1)\">Klik</button>\n\n<script>alert(1)</script>\n\n<iframe src=\"https://www.youtube.com/embed/x\"></iframe>\n\n![Prik](data:image/gif;base64,R0lGOD)\n",
             3,
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap_err();
         let got: Vec<_> = errs
@@ -636,7 +644,7 @@ mod tests {
             "[Klik](javascript:alert(1))\n",
             1,
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap_err();
         assert_eq!(
@@ -646,7 +654,7 @@ mod tests {
     }
 
     #[test]
-    fn without_html_a_page_has_the_same_ids_toc_links_words_and_errors() {
+    fn without_html_and_words_a_page_has_the_same_ids_toc_links_and_errors() {
         let bodies = [
             "## Faser og *indhold* [her](/a/)\n\nTekst med [link](https://x.dk) og [intern](/b/#c).\n\n### Økonomi `kode`\n\n## Økonomi\n\n## Eget {#mit-id}\n\nFod[^n].\n\n[^n]: Note.\n",
             "::: Mere\n## Inde i en fold\n[formular: ansoegning]\n:::\n\n![Logo](/billeder/logo.png)\n",
@@ -655,14 +663,19 @@ mod tests {
         let taken: HashSet<String> = ["indhold".to_string()].into();
         for body in bodies {
             let path = Path::new("content/x.md");
-            let with = render(path, body, 5, &taken, Html::Write);
-            let without = render(path, body, 5, &taken, Html::Skip);
+            let with = render(path, body, 5, &taken, Omit::NOTHING);
+            let omit = Omit {
+                html: true,
+                words: true,
+            };
+            let without = render(path, body, 5, &taken, omit);
             match (with, without) {
                 (Ok(w), Ok(o)) => {
                     assert!(!w.html.is_empty() && o.html.is_empty(), "{body}");
+                    assert!(w.word_count > 0 && o.word_count == 0, "{body}");
                     assert_eq!(
-                        (w.toc, w.ids, w.links, w.word_count, w.forms),
-                        (o.toc, o.ids, o.links, o.word_count, o.forms),
+                        (w.toc, w.ids, w.links, w.forms),
+                        (o.toc, o.ids, o.links, o.forms),
                         "{body}"
                     );
                 }
@@ -772,7 +785,7 @@ mod tests {
             "# Titel\n\n::: Åben\ntekst\n\n:::\n:::\n\n::: Igen\n",
             4,
             &HashSet::new(),
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap_err();
         let got: Vec<_> = errs.iter().map(|d| (d.line, d.message.as_str())).collect();
@@ -797,7 +810,7 @@ mod tests {
             "## Indhold\n",
             1,
             &taken,
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap();
         assert_eq!(r.ids, ["indhold-1"]);
@@ -806,7 +819,7 @@ mod tests {
             "## Mit {#indhold}\n",
             1,
             &taken,
-            Html::Write,
+            Omit::NOTHING,
         )
         .unwrap_err();
         assert_eq!(errs[0].message, "the id `indhold` is used by the templates");

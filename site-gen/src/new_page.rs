@@ -74,7 +74,7 @@ mod tests {
             "kurser/efteraar-2019.md",
             &text,
             &Default::default(),
-            crate::markdown::Html::Write,
+            crate::markdown::Omit::NOTHING,
         )
         .unwrap();
         assert_eq!(page.meta.title, "Efteraar 2019");

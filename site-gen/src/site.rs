@@ -441,7 +441,7 @@ mod tests {
                 rel,
                 &text,
                 &Default::default(),
-                crate::markdown::Html::Write,
+                crate::markdown::Omit::NOTHING,
             )
             .unwrap(),
         )

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tera::{Error as TeraError, ErrorKind, Kwargs, State, Tera};
 
-mod content_use;
+mod printed;
 
 use crate::content::slash_path;
 use crate::dates;
@@ -78,12 +78,12 @@ impl Theme {
         Ok(theme)
     }
 
-    /// Whether every template uses the pages' HTML only to print it
-    /// ([`content_use::prints_content_only`]).
-    pub fn prints_content_only(&self) -> bool {
+    /// Whether every template uses each of the pages' `fields` only to print it
+    /// ([`printed::prints_only`]).
+    pub fn prints_only(&self, fields: &[&str]) -> bool {
         self.templates
             .iter()
-            .all(|t| content_use::prints_content_only(&t.text))
+            .all(|t| printed::prints_only(&t.text, fields))
     }
 
     pub fn has_template(&self, name: &str) -> bool {

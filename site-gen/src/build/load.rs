@@ -19,7 +19,7 @@ use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, Sources, slash_path};
 use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
 use crate::links::{self, Targets};
-use crate::markdown::Html;
+use crate::markdown::Omit;
 use crate::render::{self, Renderer};
 use crate::site::{BuildOptions, Site};
 use crate::templates::Theme;
@@ -49,7 +49,7 @@ pub trait Reuse: Sync {
         None
     }
     /// Whether the pages are rendered only to find the templates' errors (`site-gen check`):
-    /// then their HTML is not written when the templates only print it.
+    /// then what the templates only print is left out of them (`markdown::Omit`).
     fn only_checks(&self) -> bool {
         false
     }
@@ -103,8 +103,9 @@ pub fn load(
 }
 
 /// [`load`] for `site-gen check`: the same checks, but the pages' HTML is not written when
-/// the templates only print it (`Theme::prints_content_only`), so their rendering finds the
-/// same errors without it.
+/// the templates only print it, nor their words counted when the templates only print the
+/// count and reading time (`Theme::prints_only`): their rendering finds the same errors
+/// without them.
 pub fn load_to_check(
     root: &Path,
     options: &BuildOptions,
@@ -132,11 +133,12 @@ pub fn load_with(
     };
     let taken_ids = theme.literal_ids();
     reuse.start(&sources, &theme, &taken_ids);
-    let html = match reuse.only_checks() && theme.prints_content_only() {
-        true => Html::Skip,
-        false => Html::Write,
+    let check = reuse.only_checks();
+    let omit = Omit {
+        html: check && theme.prints_only(&["content"]),
+        words: check && theme.prints_only(&["reading_time", "word_count"]),
     };
-    let parse = |path: &Path| parse_file(root, &content_dir, path, &taken_ids, html);
+    let parse = |path: &Path| parse_file(root, &content_dir, path, &taken_ids, omit);
     let (pages, failed) = parse_pages(&content_dir, &sources, &parse, reuse, &mut errors)?;
     let files = content_files(&content_dir, &sources);
     drop(sources);
@@ -271,7 +273,7 @@ pub fn reparse(
     path: &Path,
     taken_ids: &HashSet<String>,
 ) -> Result<ParseResult, BuildError> {
-    let parsed = parse_file(root, &root.join("content"), path, taken_ids, Html::Write)?;
+    let parsed = parse_file(root, &root.join("content"), path, taken_ids, Omit::NOTHING)?;
     Ok(parsed.map(Arc::new))
 }
 
@@ -281,14 +283,14 @@ fn parse_file(
     content_dir: &Path,
     path: &Path,
     taken_ids: &HashSet<String>,
-    html: Html,
+    omit: Omit,
 ) -> Result<ParsedResult, BuildError> {
     let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
     let shown = display_path(root, path);
     // simdutf8 checks Danish text (æ, ø, å every few words) several times faster than std,
     // which runs byte by byte from each non-ASCII letter; std names the place of an error.
     Ok(match simdutf8::basic::from_utf8(&bytes) {
-        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), text, taken_ids, html),
+        Ok(text) => ParsedPage::parse(&shown, &relative(content_dir, path), text, taken_ids, omit),
         Err(_) => Err(vec![not_utf8(&shown, &bytes)]),
     })
 }

@@ -417,13 +417,23 @@ fn a_form_that_asks_for_a_mail_without_its_text() {
 }
 
 #[test]
-fn a_template_that_reads_the_pages_text_is_checked_against_it() {
-    // The check leaves the pages' HTML out only when the templates merely print it; this
-    // page.html looks into it, and only b.md has the text it looks for.
-    assert_one(
-        "template_reads_content",
-        "templates/page.html:11:59",
-        "the contact line is not wanted here",
-        Some("while rendering content/b.md"),
+fn a_template_that_reads_the_pages_text_or_word_count_is_checked_against_them() {
+    // The check leaves the pages' HTML and word counts out only when the templates merely
+    // print them; this page.html looks into both: only a.md has more than five words and
+    // only b.md the text looked for.
+    assert_eq!(
+        problems("template_reads_content"),
+        [
+            problem(
+                "templates/page.html:11:32",
+                "a page of more than five words",
+                Some("while rendering content/a.md"),
+            ),
+            problem(
+                "templates/page.html:12:59",
+                "the contact line is not wanted here",
+                Some("while rendering content/b.md"),
+            ),
+        ]
     );
 }

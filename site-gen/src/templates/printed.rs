@@ -1,18 +1,19 @@
-//! Whether a template uses a page's HTML (`page.content`, `section.content`) only to print
-//! it. Then the HTML cannot change whether a page's rendering fails, or how: printing a
-//! string cannot fail, and nothing else sees it. `site-gen check`, which renders every page
-//! only to find template errors, may then render them without their HTML, which it then
-//! need neither write nor keep.
+//! Whether a template uses some fields of a page only to print them: its HTML
+//! (`page.content`, `section.content`), its word count and reading time. Then their values
+//! cannot change whether a page's rendering fails, or how: printing a string or a number
+//! cannot fail, and nothing else sees them. `site-gen check`, which renders every page only
+//! to find template errors, may then leave them out: the HTML need be neither written nor
+//! kept, the words not counted.
 //!
 //! The reading is conservative: anything it cannot be sure of counts as a use.
 
-/// Whether `template` (Tera source) uses `page.content` and `section.content` only in
-/// `{{ page.content }}` or `{{ page.content | safe }}` (and the same for `section`), never
-/// hands `page` or `section` on whole (`{% set p = page %}`, `{{ page | json_encode }}`,
+/// Whether `template` (Tera source) uses each of `fields` of `page` and `section` only in
+/// `{{ page.FIELD }}` or `{{ page.FIELD | safe }}` (the same for `section`), never hands
+/// `page` or `section` on whole (`{% set p = page %}`, `{{ page | json_encode }}`,
 /// `page["content"]`), never dumps the context (`__tera_context`) and has nothing that
 /// captures what it prints (`{% filter %}`, `{% set x %}...{% endset %}`, a component with
 /// a body, `super()` with a filter) or that it cannot read (`{% raw %}`).
-pub fn prints_content_only(template: &str) -> bool {
+pub fn prints_only(template: &str, fields: &[&str]) -> bool {
     let bytes = template.as_bytes();
     let mut i = 0;
     while i + 1 < bytes.len() {
@@ -37,7 +38,7 @@ pub fn prints_content_only(template: &str) -> bool {
             return false;
         }
         if let Some(print) = print
-            && !code_prints_content_only(&template[start..end], print)
+            && !code_prints_only(&template[start..end], print, fields)
         {
             return false;
         }
@@ -69,7 +70,7 @@ fn code_len(code: &str, delimiter: &str) -> usize {
 }
 
 /// One tag's code (between `{{` and `}}`, `print`, or `{%` and `%}`).
-fn code_prints_content_only(code: &str, print: bool) -> bool {
+fn code_prints_only(code: &str, print: bool, fields: &[&str]) -> bool {
     let code = code.strip_prefix('-').unwrap_or(code);
     let code = code.strip_suffix('-').unwrap_or(code).trim();
     let words = words(code);
@@ -90,9 +91,9 @@ fn code_prints_content_only(code: &str, print: bool) -> bool {
         "__tera_context" => false,
         "super" => compact == "super()",
         "page" | "section" => match attribute(&code[at + word.len()..]) {
-            Some("content") => {
-                let content = format!("{word}.content");
-                print && (compact == content || compact == format!("{content}|safe"))
+            Some(field) if fields.contains(&field) => {
+                let printed = format!("{word}.{field}");
+                print && (compact == printed || compact == format!("{printed}|safe"))
             }
             Some(_) => true,
             None => tests_definition(&code[at + word.len()..]),
@@ -183,7 +184,11 @@ fn outside_strings(code: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::prints_content_only;
+    use super::prints_only;
+
+    fn prints_content_only(template: &str) -> bool {
+        prints_only(template, &["content"])
+    }
 
     #[test]
     fn printing_the_content_and_reading_other_fields_is_only_printing() {
@@ -225,5 +230,13 @@ mod tests {
         ] {
             assert!(!prints_content_only(t), "{t}");
         }
+    }
+
+    #[test]
+    fn each_field_is_judged_on_its_own() {
+        let t = "{{ page.content | safe }} {{ page.reading_time }} min {% if page.word_count > 900 %}lang{% endif %}";
+        assert!(prints_only(t, &["content", "reading_time"]));
+        assert!(!prints_only(t, &["word_count"]));
+        assert!(!prints_only(t, &["reading_time", "word_count"]));
     }
 }
