@@ -249,9 +249,19 @@ fn lock(writer: &Mutex<Writer>) -> std::sync::MutexGuard<'_, Writer> {
     writer.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// About the bytes `detail` takes in memory.
+/// About the bytes `detail` takes in memory: its strings, the structs holding them and
+/// about 16 bytes a string that its allocation rounds up.
 fn weight(detail: &Detail) -> usize {
-    detail.content.html.len() + 64 * (detail.links.len() + detail.content.toc.len())
+    let links: usize = (detail.links.iter())
+        .map(|l| size_of::<LinkRef>() + l.target.len() + 16)
+        .sum();
+    detail.content.html.len() + links + toc_weight(&detail.content.toc)
+}
+
+fn toc_weight(toc: &[TocEntry]) -> usize {
+    (toc.iter())
+        .map(|e| size_of::<TocEntry>() + e.id.len() + e.title.len() + 32 + toc_weight(&e.children))
+        .sum()
 }
 
 impl Record {

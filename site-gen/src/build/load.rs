@@ -104,8 +104,8 @@ pub fn load(
 
 /// [`load`] for `site-gen check`: the same checks, but the pages' HTML is not written when
 /// the templates only print it, nor their words counted when the templates only print the
-/// count and reading time (`Theme::prints_only`): their rendering finds the same errors
-/// without them.
+/// count and reading time, nor their tables of contents kept when the templates only print
+/// them (`Theme::prints_only`): their rendering finds the same errors without them.
 pub fn load_to_check(
     root: &Path,
     options: &BuildOptions,
@@ -137,6 +137,7 @@ pub fn load_with(
     let omit = Omit {
         html: check && theme.prints_only(&["content"]),
         words: check && theme.prints_only(&["reading_time", "word_count"]),
+        toc: check && theme.prints_only(&["toc"]),
     };
     let parse = |path: &Path| parse_file(root, &content_dir, path, &taken_ids, omit);
     let (pages, failed) = parse_pages(&content_dir, &sources, &parse, reuse, &mut errors)?;
