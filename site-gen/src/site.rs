@@ -75,7 +75,7 @@ pub struct Site {
     /// Sorted by URL.
     pub entries: Vec<Entry>,
     pub root: usize,
-    pub by_url: HashMap<String, usize>,
+    pub by_url: UrlIndex,
     pub aliases: Vec<Alias>,
     pub files: Vec<ContentFile>,
     /// URLs of pages left out of this build, with the reason, for better link errors.
@@ -159,6 +159,9 @@ impl Site {
     }
 }
 
+/// Each entry's place by its URL.
+pub type UrlIndex = HashMap<String, usize, ahash::RandomState>;
+
 /// Pages with the URL each is published at.
 type ByUrl = Vec<(String, Arc<ParsedPage>)>;
 
@@ -193,8 +196,8 @@ fn choose(
 
 /// The entries, one per URL: a second page with the same URL is an error (blaming the
 /// file whose `slug` made the clash, if one of them has one).
-fn index(chosen: ByUrl, errors: &mut Diagnostics) -> (Vec<Entry>, HashMap<String, usize>) {
-    let mut by_url: HashMap<String, usize> = HashMap::with_capacity(chosen.len());
+fn index(chosen: ByUrl, errors: &mut Diagnostics) -> (Vec<Entry>, UrlIndex) {
+    let mut by_url = UrlIndex::with_capacity_and_hasher(chosen.len(), Default::default());
     let mut entries: Vec<Entry> = Vec::with_capacity(chosen.len());
     for (url, page) in chosen {
         if let Some(&other) = by_url.get(&url) {
@@ -289,11 +292,7 @@ fn sort_pages(entries: &mut [Entry], i: usize) {
 }
 
 /// The old addresses that lead to pages: each unused by any page and given once.
-fn aliases(
-    entries: &[Entry],
-    by_url: &HashMap<String, usize>,
-    errors: &mut Diagnostics,
-) -> Vec<Alias> {
+fn aliases(entries: &[Entry], by_url: &UrlIndex, errors: &mut Diagnostics) -> Vec<Alias> {
     let mut aliases = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         for from in &e.page.meta.aliases {
@@ -334,7 +333,7 @@ fn aliases(
 /// again).
 fn check_nav(
     config: &SiteConfig,
-    by_url: &HashMap<String, usize>,
+    by_url: &UrlIndex,
     hidden: &HashMap<String, String>,
     failed: &HashSet<String>,
     errors: &mut Diagnostics,
