@@ -142,7 +142,7 @@ impl Writer {
     }
 }
 
-/// A spilled detail: where it is (its links, then its content).
+/// A spilled detail: where it is (its links, then its content, unless that is empty).
 #[derive(Debug, Clone)]
 struct Record {
     file: Arc<File>,
@@ -215,7 +215,11 @@ impl Spill {
         let start = w.buffer.len();
         codec::put_links(&mut w.buffer, &detail.links);
         let links_len = w.buffer.len() - start;
-        codec::put_content(&mut w.buffer, &detail.content);
+        // Empty content (a check's, without HTML or table of contents) is not written:
+        // reading it back would be a system call for nothing.
+        if detail.content != Content::default() {
+            codec::put_content(&mut w.buffer, &detail.content);
+        }
         let len = w.buffer.len() - start;
         let record = Record {
             file: w.file.clone(),
@@ -276,6 +280,9 @@ impl Record {
     }
 
     fn content(&self) -> std::io::Result<Content> {
+        if self.links_len == self.len {
+            return Ok(Content::default());
+        }
         codec::content(&self.read(self.links_len, self.len)?).ok_or_else(damaged)
     }
 }
@@ -467,6 +474,41 @@ mod tests {
             0,
             "no named files"
         );
+    }
+
+    #[test]
+    fn a_check_body_spills_its_links_only_and_reads_back_empty_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let spill = Spill::new(dir.path(), 0);
+        let omit = crate::markdown::Omit {
+            html: true,
+            words: true,
+            toc: true,
+        };
+        let checked = |text: &str| {
+            let r = crate::markdown::render(Path::new("a.md"), text, 1, &HashSet::new(), omit);
+            Body::held(r.unwrap())
+        };
+        let kept: Vec<Body> = (0..3)
+            .map(|i| checked(&format!("{PAGE}[{i}](/s/{i}/)\n")))
+            .map(|b| b.keep_in(&spill).unwrap())
+            .collect();
+        spill.flush().unwrap();
+        for (i, body) in kept.iter().enumerate() {
+            assert!(spilled(body));
+            assert_eq!(body.content().unwrap().into_owned(), Content::default());
+            let held = checked(&format!("{PAGE}[{i}](/s/{i}/)\n"));
+            assert_eq!(body.links().unwrap(), held.links().unwrap());
+            assert_eq!(body.links().unwrap().len(), 3);
+        }
+        // Each record is its links alone: one after the other in the file.
+        match (&kept[0].detail, &kept[1].detail) {
+            (Kept::Spilled(a), Kept::Spilled(b)) => {
+                assert_eq!((a.links_len, a.len), (a.len, a.len));
+                assert_eq!(b.offset, a.offset + u64::from(a.len));
+            }
+            _ => unreachable!("spilled"),
+        }
     }
 
     #[test]
