@@ -98,6 +98,9 @@ pub struct Renderer {
     site_value: Value,
     /// Each form as it stands on the build date, by id.
     form_html: std::collections::HashMap<String, String>,
+    /// Whether pages get their breadcrumbs (a check leaves them out when the templates
+    /// only print them).
+    breadcrumbs: bool,
 }
 
 impl Renderer {
@@ -148,6 +151,16 @@ impl Renderer {
             tera,
             site_value,
             form_html,
+            breadcrumbs: true,
+        }
+    }
+
+    /// This renderer, giving pages no breadcrumbs: for `site-gen check` when the templates
+    /// only print them (`Theme::prints_only`), which then render the same with none.
+    pub fn without_breadcrumbs(self) -> Renderer {
+        Renderer {
+            breadcrumbs: false,
+            ..self
         }
     }
 
@@ -311,7 +324,10 @@ impl Renderer {
             reading_time: e.page.body.word_count.div_ceil(200).max(1),
             word_count: e.page.body.word_count,
             extra: &m.extra,
-            breadcrumbs: self.breadcrumbs(i),
+            breadcrumbs: match self.breadcrumbs {
+                true => self.breadcrumbs(i),
+                false => Vec::new(),
+            },
         };
         if e.page.is_section {
             let mut section = Value::from_serializable(&page).into_map().expect("a map");

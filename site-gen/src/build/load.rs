@@ -104,8 +104,9 @@ pub fn load(
 
 /// [`load`] for `site-gen check`: the same checks, but the pages' HTML is not written when
 /// the templates only print it, nor their words counted when the templates only print the
-/// count and reading time, nor their tables of contents kept when the templates only print
-/// them (`Theme::prints_only`): their rendering finds the same errors without them.
+/// count and reading time, nor their tables of contents kept nor their breadcrumbs made
+/// when the templates only print those (`Theme::prints_only`): their rendering finds the
+/// same errors without them.
 pub fn load_to_check(
     root: &Path,
     options: &BuildOptions,
@@ -157,7 +158,13 @@ pub fn load_with(
 
     let forms = load_forms(root, &mut errors)?;
     errors.extend(super::forms::check_forms(&site, &targets, &forms));
-    compile(site, theme, targets, forms, errors)
+    let crumbs = !(check && theme.prints_only(&["breadcrumbs"]));
+    let renderer = compile(site, theme, targets, forms, errors)?;
+    Ok(if crumbs {
+        renderer
+    } else {
+        renderer.without_breadcrumbs()
+    })
 }
 
 /// `root`'s `content/` folder, which must exist.

@@ -417,23 +417,26 @@ fn a_form_that_asks_for_a_mail_without_its_text() {
 }
 
 #[test]
-fn a_template_that_reads_the_pages_text_or_word_count_is_checked_against_them() {
-    // The check leaves the pages' HTML and word counts out only when the templates merely
-    // print them; this page.html looks into both: only a.md has more than five words and
-    // only b.md the text looked for.
+fn a_template_that_reads_what_a_check_may_leave_out_is_checked_against_it() {
+    // The check leaves a page's HTML, word count, table of contents and breadcrumbs out only
+    // when the templates merely print them; this page.html looks into each, and each page
+    // fails on one: a.md has more than five words, b.md a heading "Kontakt", c.md
+    // breadcrumbs, d.md the text looked for. (A page reports its first failure only.)
+    let at = |line_col: &str, message: &str, page: &str| {
+        let hint = format!("while rendering content/{page}");
+        problem(
+            &format!("templates/page.html:{line_col}"),
+            message,
+            Some(&hint),
+        )
+    };
     assert_eq!(
         problems("template_reads_content"),
         [
-            problem(
-                "templates/page.html:11:32",
-                "a page of more than five words",
-                Some("while rendering content/a.md"),
-            ),
-            problem(
-                "templates/page.html:12:59",
-                "the contact line is not wanted here",
-                Some("while rendering content/b.md"),
-            ),
+            at("11:32", "a page of more than five words", "a.md"),
+            at("12:56", "a heading named Kontakt", "b.md"),
+            at("13:69", "C has breadcrumbs", "c.md"),
+            at("14:59", "the contact line is not wanted here", "d.md"),
         ]
     );
 }
