@@ -1,9 +1,10 @@
 //! Whether a template uses some fields of a page only to print them: its HTML
-//! (`page.content`, `section.content`), its word count and reading time. Then their values
-//! cannot change whether a page's rendering fails, or how: printing a string or a number
-//! cannot fail, and nothing else sees them. `site-gen check`, which renders every page only
-//! to find template errors, may then leave them out: the HTML need be neither written nor
-//! kept, the words not counted.
+//! (`page.content`, `section.content`), its word count and reading time, its table of
+//! contents, its breadcrumbs. Then their values cannot change whether a page's rendering
+//! fails, or how: printing a string, a number or a list cannot fail, and nothing else sees
+//! them. `site-gen check`, which renders every page only to find template errors, may then
+//! leave them out: the HTML need be neither written nor kept, the words not counted, and
+//! so on.
 //!
 //! The reading is conservative: anything it cannot be sure of counts as a use.
 
@@ -62,7 +63,7 @@ fn code_len(code: &str, delimiter: &str) -> usize {
                 }
                 i += 1;
             }
-            _ if code[i..].starts_with(delimiter) => return i,
+            _ if bytes[i..].starts_with(delimiter.as_bytes()) => return i,
             _ => i += 1,
         }
     }
@@ -230,6 +231,15 @@ mod tests {
         ] {
             assert!(!prints_content_only(t), "{t}");
         }
+    }
+
+    #[test]
+    fn letters_beyond_ascii_in_a_tag_are_read_not_split() {
+        // Not valid Tera (the theme's compilation reports it), but read without a panic.
+        assert!(prints_content_only(
+            "{{ ø }}{% if æble %}x{% endif %}{{ page.content }}"
+        ));
+        assert!(!prints_content_only("{{ ø ~ page }}"));
     }
 
     #[test]
