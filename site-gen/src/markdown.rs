@@ -50,7 +50,7 @@ pub struct Rendered {
 
 /// What [`render`] leaves out of a page: `site-gen check` leaves out what the templates
 /// only print ([`Theme::prints_only`](crate::templates::Theme::prints_only)).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Omit {
     /// The HTML (left empty).
     pub html: bool,
@@ -117,8 +117,7 @@ pub fn render(
         out: &mut out,
         errors: &mut errors,
         events: Vec::with_capacity(if omit.html { 0 } else { body.len() / 16 }),
-        all_events: !omit.html,
-        count_words: !omit.words,
+        omit,
         in_heading: false,
         headings: Vec::new(),
         in_external: false,
@@ -205,11 +204,10 @@ struct Scan<'a, 's, L> {
     locate: &'a L,
     out: &'a mut Rendered,
     errors: &'a mut Vec<Diagnostic>,
-    /// The events to render, or only the headings' when no HTML is written (`!all_events`).
+    /// The events to render, or only the headings' when no HTML is written.
     events: Vec<Event<'s>>,
-    all_events: bool,
+    omit: Omit,
     in_heading: bool,
-    count_words: bool,
     /// (index in `events`, level, offset in the source) of each heading.
     headings: Vec<(usize, u8, usize)>,
     in_external: bool,
@@ -268,7 +266,7 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
                         .push(csp::diagnostic(self.path, line, column, &what));
                 }
             }
-            Event::Text(text) if self.count_words => self.out.word_count += count_words(text),
+            Event::Text(text) if !self.omit.words => self.out.word_count += count_words(text),
             _ => {}
         }
         self.keep(event);
@@ -276,7 +274,7 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
 
     /// Keeps `event` for the HTML, or for a heading's id and title when there is no HTML.
     fn keep(&mut self, event: Event<'s>) {
-        if self.all_events || self.in_heading {
+        if !self.omit.html || self.in_heading {
             self.events.push(event);
         }
     }
@@ -813,23 +811,10 @@ mod tests {
     #[test]
     fn ids_used_by_the_templates_are_not_reused() {
         let taken: HashSet<String> = ["indhold".to_string()].into();
-        let r = render(
-            Path::new("content/x.md"),
-            "## Indhold\n",
-            1,
-            &taken,
-            Omit::NOTHING,
-        )
-        .unwrap();
+        let at = |body| render(Path::new("content/x.md"), body, 1, &taken, Omit::NOTHING);
+        let r = at("## Indhold\n").unwrap();
         assert_eq!(r.ids, ["indhold-1"]);
-        let errs = render(
-            Path::new("content/x.md"),
-            "## Mit {#indhold}\n",
-            1,
-            &taken,
-            Omit::NOTHING,
-        )
-        .unwrap_err();
+        let errs = at("## Mit {#indhold}\n").unwrap_err();
         assert_eq!(errs[0].message, "the id `indhold` is used by the templates");
     }
 

@@ -324,9 +324,10 @@ impl Renderer {
             reading_time: e.page.body.word_count.div_ceil(200).max(1),
             word_count: e.page.body.word_count,
             extra: &m.extra,
-            breadcrumbs: match self.breadcrumbs {
-                true => self.breadcrumbs(i),
-                false => Vec::new(),
+            breadcrumbs: if self.breadcrumbs {
+                self.breadcrumbs(i)
+            } else {
+                Vec::new()
             },
         };
         if e.page.is_section {

@@ -49,20 +49,13 @@ pub fn prints_only(template: &str, fields: &[&str]) -> bool {
 }
 
 /// The length of the code before the first `delimiter` outside a string literal, or more
-/// than `code`'s length when there is none. Strings are Tera's: `"`, `'` or `` ` ``, with
-/// `\` escaping the next character.
+/// than `code`'s length when there is none.
 fn code_len(code: &str, delimiter: &str) -> usize {
     let bytes = code.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            q @ (b'"' | b'\'' | b'`') => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
+            b'"' | b'\'' | b'`' => i = string_end(bytes, i),
             _ if bytes[i..].starts_with(delimiter.as_bytes()) => return i,
             _ => i += 1,
         }
@@ -70,17 +63,37 @@ fn code_len(code: &str, delimiter: &str) -> usize {
     usize::MAX / 2
 }
 
+/// Where the string literal opened by the quote at `bytes[start]` ends: just past its
+/// closing quote, or past the end when it has none. Strings are Tera's: `"`, `'` or `` ` ``,
+/// with `\` escaping the next byte.
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != quote {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    i + 1
+}
+
+/// The length of the identifier that starts `text` (0 if none does).
+fn ident_len(text: &str) -> usize {
+    (text.bytes())
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count()
+}
+
 /// One tag's code (between `{{` and `}}`, `print`, or `{%` and `%}`).
 fn code_prints_only(code: &str, print: bool, fields: &[&str]) -> bool {
     let code = code.strip_prefix('-').unwrap_or(code);
     let code = code.strip_suffix('-').unwrap_or(code).trim();
-    let words = words(code);
+    let masked = outside_strings(code);
+    let words = words(code, &masked);
     let first = words.first().map(|&(_, w)| w);
     if !print {
         if code.starts_with('<') || matches!(first, Some("raw" | "filter")) {
             return false;
         }
-        if matches!(first, Some("set" | "set_global")) && !outside_strings(code).contains('=') {
+        if matches!(first, Some("set" | "set_global")) && !masked.contains('=') {
             return false;
         }
         if matches!(first, Some("block" | "endblock")) {
@@ -106,10 +119,7 @@ fn code_prints_only(code: &str, print: bool, fields: &[&str]) -> bool {
 /// The name after a `.` that starts `rest`, if it does.
 fn attribute(rest: &str) -> Option<&str> {
     let name = rest.strip_prefix('.')?;
-    let len = name
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
+    let len = ident_len(name);
     (len > 0).then(|| &name[..len])
 }
 
@@ -125,29 +135,23 @@ fn tests_definition(rest: &str) -> bool {
         other => other,
     };
     let test = test.unwrap_or("");
-    let name_len = test
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
-        .count();
-    matches!(&test[..name_len], "defined" | "undefined")
+    matches!(&test[..ident_len(test)], "defined" | "undefined")
 }
 
-/// The identifiers of `code` outside string literals, with their offsets.
-fn words(code: &str) -> Vec<(usize, &str)> {
-    let masked = outside_strings(code);
-    let bytes = masked.as_bytes();
-    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+/// The identifiers of `code` outside string literals (`masked`: [`outside_strings`] of
+/// it), with their offsets.
+fn words<'c>(code: &'c str, masked: &str) -> Vec<(usize, &'c str)> {
     let mut out = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        if is_word(bytes[i]) {
-            let len = bytes[i..].iter().take_while(|&&b| is_word(b)).count();
-            if !bytes[i].is_ascii_digit() {
-                out.push((i, &code[i..i + len]));
+    while i < masked.len() {
+        match ident_len(&masked[i..]) {
+            0 => i += masked[i..].chars().next().map_or(1, char::len_utf8),
+            len => {
+                if !masked.as_bytes()[i].is_ascii_digit() {
+                    out.push((i, &code[i..i + len]));
+                }
+                i += len;
             }
-            i += len;
-        } else {
-            i += 1;
         }
     }
     out
@@ -155,32 +159,19 @@ fn words(code: &str) -> Vec<(usize, &str)> {
 
 /// `code` with the insides of its string literals blanked out (same length, same offsets).
 fn outside_strings(code: &str) -> String {
-    let mut out = String::with_capacity(code.len());
-    let mut quote = None;
-    let mut escaped = false;
-    for c in code.chars() {
-        match quote {
-            Some(q) => {
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                    out.push(c);
-                    continue;
-                }
-                out.extend(std::iter::repeat_n(' ', c.len_utf8()));
-            }
-            None => {
-                if matches!(c, '"' | '\'' | '`') {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
+    let mut bytes = code.as_bytes().to_vec();
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'"' | b'\'' | b'`') {
+            let end = string_end(&bytes, i);
+            bytes[i + 1..(end - 1).min(code.len())].fill(b' ');
+            i = end;
+        } else {
+            i += 1;
         }
     }
-    out
+    // Whole characters were blanked: the quotes around them are ASCII.
+    String::from_utf8(bytes).expect("blanked between ASCII quotes")
 }
 
 #[cfg(test)]
