@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use form_model::forms::{Forms, LoadError as FormsError};
 
+use super::folder::Folder;
 use super::{BuildError, io};
 use crate::body::Spill;
 use crate::config::SiteConfig;
@@ -140,7 +141,8 @@ pub fn load_with(
         words: check && theme.prints_only(&["reading_time", "word_count"]),
         toc: check && theme.prints_only(&["toc"]),
     };
-    let parse = |path: &Path| parse_file(root, &content_dir, path, &taken_ids, omit);
+    let content = open_content(&content_dir)?;
+    let parse = |path: &Path| parse_file(root, &content, path, &taken_ids, omit);
     let (pages, failed) = parse_pages(&content_dir, &sources, &parse, reuse, &mut errors)?;
     let files = content_files(&content_dir, &sources);
     drop(sources);
@@ -281,19 +283,23 @@ pub fn reparse(
     path: &Path,
     taken_ids: &HashSet<String>,
 ) -> Result<ParseResult, BuildError> {
-    let parsed = parse_file(root, &root.join("content"), path, taken_ids, Omit::NOTHING)?;
+    let content = open_content(&root.join("content"))?;
+    let parsed = parse_file(root, &content, path, taken_ids, Omit::NOTHING)?;
     Ok(parsed.map(Arc::new))
 }
 
 /// One Markdown file, read and parsed.
 fn parse_file(
     root: &Path,
-    content_dir: &Path,
+    content: &Folder,
     path: &Path,
     taken_ids: &HashSet<String>,
     omit: Omit,
 ) -> Result<ParsedResult, BuildError> {
-    let bytes = read_file(path).map_err(io(format!("reading {}", path.display())))?;
+    let content_dir = content.path();
+    let bytes = content
+        .read(path.strip_prefix(content_dir).unwrap_or(path))
+        .map_err(io(format!("reading {}", path.display())))?;
     let shown = display_path(root, path);
     // simdutf8 checks Danish text (æ, ø, å every few words) several times faster than std,
     // which runs byte by byte from each non-ASCII letter; std names the place of an error.
@@ -303,15 +309,9 @@ fn parse_file(
     })
 }
 
-/// A content file's bytes, without asking its size first as `fs::read` does (content
-/// files are small: one system call a file fewer).
-fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(4 * 1024);
-    // Through `Take`, `read_to_end` is the generic one, which does not stat the file.
-    file.by_ref().take(u64::MAX).read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// `content/`, opened to read the pages in it.
+fn open_content(content_dir: &Path) -> Result<Folder, BuildError> {
+    Folder::open(content_dir).map_err(io(format!("reading {}", content_dir.display())))
 }
 
 /// A page that is not UTF-8 (saved as Latin-1 or Windows-1252, typically): where.

@@ -6,6 +6,7 @@
 //! - [`render_all`]: every output, rendered in parallel, its errors merged;
 //! - [`build`]: rendered into a folder beside the output and swapped in (`output.rs`).
 
+mod folder;
 mod forms;
 mod load;
 mod output;
@@ -175,16 +176,13 @@ pub fn build(
     // Files without names: nothing of them is left in the folder that is swapped in.
     let spill = Spill::new(&dir, SPILL_BUDGET);
     let renderer = load(root, options, Some(&spill))?;
-    let written = render_all(&renderer, &|rel, bytes| {
-        let path = dir.join(rel);
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p)?;
-        }
-        std::fs::write(&path, bytes)
-    })?;
+    let folder = folder::Folder::open(&dir).map_err(io(format!("opening {}", dir.display())))?;
+    let written = render_all(&renderer, &|rel, bytes| folder.write(rel, bytes))?;
+    drop(folder);
     let pages = renderer.site.entries.len();
-    free_later(renderer);
+    // Freed after the swap: the previous site's removal has both cores meanwhile.
     let leftover = output::swap_in(staging, output, &written)?;
+    free_later(renderer);
     Ok(BuildReport {
         files: written.len(),
         pages,
