@@ -17,7 +17,9 @@
 #     N <= 10,000: median wall <= 0.6 s, median peak <= 100 MiB, wall <= 0.20 of Zola's;
 #     N >  10,000: median peak <= 200 MiB, wall <= 0.22 of Zola's, check <= 0.15 of Zola's;
 #     "of Zola's" like for like: site-gen cold against Zola cold, warm against warm (site-gen
-#     warm against Zola cold is printed too, not gated: it leaves out Zola's removal);
+#     warm against Zola cold is printed too, not gated: it leaves out Zola's removal), as the
+#     median of the rounds' ratios (each pair runs in one round; the ratio of the two medians,
+#     which the machine's drift between rounds moves, is printed beside it);
 #     two sizes (--pages 10000,100000): site-gen's cold wall grows at most 1.05 times the
 #     page ratio (10.5 times for 10 times the pages), measured in the second size's rounds,
 #     where site-gen also builds the first size's corpus each round (the machine's speed
@@ -306,6 +308,11 @@ for key, name in names:
 print()
 def ratio(a, b):
     return med[a][0] / med[b][0] if med[b][0] > 0 else float("inf")
+def paired(a, b):
+    """The median of the rounds' ratios a/b, the figure the targets are held to: each pair
+    ran in one round, so the machine's drift between rounds, which moves a ratio of the
+    two medians, cancels out."""
+    return statistics.median(x / y for (x, _), (y, _) in zip(runs[a], runs[b]) if y > 0)
 # Like for like: site-gen's cold build against Zola's, its rebuild against Zola's.
 LIKE = {"sg-cold": ("zola", "zola (cold)"), "sg-warm": ("zola-warm", "zola (warm)")}
 for key, (peer, peer_name) in LIKE.items():
@@ -319,10 +326,11 @@ for key, name in (("sg-warm", "site-gen (warm)"), ("sg-cold", "site-gen (cold)")
     for peer, peer_name in (("zola", "zola (cold)"), ("zola-warm", "zola (warm)"), ("hugo", "hugo")):
         if peer in med:
             note = "" if peer == "hugo" or LIKE[key][0] == peer else "; not like for like, not gated"
-            print(f"ratio {name} / {peer_name}, median wall: {ratio(key, peer):.3f}"
-                  f" ({ratio(peer, key):.1f}x faster{note})")
+            print(f"ratio {name} / {peer_name}, median of the rounds' ratios: {paired(key, peer):.3f}"
+                  f" (of the median walls {ratio(key, peer):.3f}; {1 / paired(key, peer):.1f}x faster{note})")
 if "zola-check" in med:
-    print(f"ratio site-gen check / zola check, median wall: {ratio('sg-check', 'zola-check'):.3f}")
+    print(f"ratio site-gen check / zola check, median of the rounds' ratios: {paired('sg-check', 'zola-check'):.3f}"
+          f" (of the median walls {ratio('sg-check', 'zola-check'):.3f})")
     pairs = [s / z for (s, _), (z, _) in zip(runs["sg-check"], runs["zola-check"]) if z > 0]
     print("site-gen check / zola check per round: " + ", ".join(f"{r:.3f}" for r in pairs))
 if "floor" in med:
@@ -342,17 +350,19 @@ for key, name in (("sg-warm", "site-gen (warm)"), ("sg-cold", "site-gen (cold)")
         checks.append((f"{name}: median wall {w:.2f} s <= {T_WALL} s", w <= T_WALL))
     peer, peer_name = LIKE[key]
     if peer in med:
-        r = ratio(key, peer)
-        checks.append((f"{name} / {peer_name}: median wall ratio {r:.3f} <= {T_RATIO}", r <= T_RATIO))
+        r = paired(key, peer)
+        checks.append((f"{name} / {peer_name}: median of the rounds' wall ratios {r:.3f} <= {T_RATIO}", r <= T_RATIO))
 if "zola-check" in med and big:
-    r = ratio("sg-check", "zola-check")
-    checks.append((f"site-gen check / zola check: median wall ratio {r:.3f} <= {T_CHECK}", r <= T_CHECK))
+    r = paired("sg-check", "zola-check")
+    checks.append((f"site-gen check / zola check: median of the rounds' wall ratios {r:.3f} <= {T_CHECK}", r <= T_CHECK))
 for text, good in checks:
     print(f"target {text}: {'PASS' if good else 'FAIL'}")
 ok = all(good for _, good in checks)
 if summary:
     json.dump({"pages": pages, "median_wall": {k: v[0] for k, v in med.items()},
-               "median_peak_mib": {k: v[1] for k, v in med.items()}}, open(summary, "w"))
+               "median_peak_mib": {k: v[1] for k, v in med.items()},
+               "growth_paired": paired("sg-cold", "sg-small") if "sg-small" in med else None},
+              open(summary, "w"))
 print("RESULT: site-gen " + ("meets its build targets" if ok else "MISSES its build targets"))
 sys.exit(0 if ok else 1)
 PY
@@ -513,11 +523,14 @@ import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 pages = b["pages"] / a["pages"]
 print()
-# The target: the second part's rounds, which built both sizes interleaved.
-g = b["median_wall"]["sg-cold"] / b["median_wall"]["sg-small"]
+# The target: the second part's rounds, which built both sizes interleaved; the median of
+# the rounds' ratios, as for the other targets.
+g = b["growth_paired"]
 ok = g <= 1.05 * pages
 print(f"growth sg-cold: {a['pages']} -> {b['pages']} pages ({pages:g}x), interleaved in the same rounds: "
-      f"median wall {g:.2f}x; target <= {1.05 * pages:g}x: {'PASS' if ok else 'FAIL'}")
+      f"median of the rounds' wall ratios {g:.2f}x (of the median walls "
+      f"{b['median_wall']['sg-cold'] / b['median_wall']['sg-small']:.2f}x); "
+      f"target <= {1.05 * pages:g}x: {'PASS' if ok else 'FAIL'}")
 # Between the two parts of the run, for comparison: the machine's drift shows in Zola's.
 for key in ("sg-cold", "sg-warm", "sg-check", "zola"):
     if key in a["median_wall"] and key in b["median_wall"]:

@@ -322,6 +322,7 @@ fn parse_file(
     let bytes = content
         .folder
         .read(rel.unwrap_or(path))
+        // The context formatted only on failure, not for every page.
         .map_err(|e| io(format!("reading {}", path.display()))(e))?;
     let shown = match rel {
         Some(rel) => content.shown.join(rel),
