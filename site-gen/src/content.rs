@@ -115,7 +115,7 @@ fn sort_file(path: PathBuf, into: &mut Sources) {
 /// A relative path with `/` separators on every platform (`kurser/a.md`).
 pub fn slash_path(p: &Path) -> String {
     // A walk's paths are clean: on Unix their text is the answer unless a name is empty or
-    // `.` (what `components` would drop). Taking them apart was 1 % of a check.
+    // `.`, which `components` may drop. Taking them apart was 1 % of a check.
     if cfg!(unix)
         && let Some(text) = p.to_str()
         && text.split('/').all(|name| !name.is_empty() && name != ".")
