@@ -308,20 +308,22 @@ for key, name in names:
 print()
 def ratio(a, b):
     return med[a][0] / med[b][0] if med[b][0] > 0 else float("inf")
+def pairs(a, b):
+    """Each round's wall ratio a/b."""
+    return [x / y for (x, _), (y, _) in zip(runs[a], runs[b]) if y > 0]
 def paired(a, b):
     """The median of the rounds' ratios a/b, the figure the targets are held to: each pair
     ran in one round, so the machine's drift between rounds, which moves a ratio of the
     two medians, cancels out."""
-    return statistics.median(x / y for (x, _), (y, _) in zip(runs[a], runs[b]) if y > 0)
+    return statistics.median(pairs(a, b))
 # Like for like: site-gen's cold build against Zola's, its rebuild against Zola's.
 LIKE = {"sg-cold": ("zola", "zola (cold)"), "sg-warm": ("zola-warm", "zola (warm)")}
 for key, (peer, peer_name) in LIKE.items():
     if peer in med:
-        pairs = [s / z for (s, _), (z, _) in zip(runs[key], runs[peer]) if z > 0]
-        print(f"site-gen ({key[3:]}) / {peer_name} per round: " + ", ".join(f"{r:.3f}" for r in pairs))
+        print(f"site-gen ({key[3:]}) / {peer_name} per round: " + ", ".join(f"{r:.3f}" for r in pairs(key, peer)))
 if "sg-small" in med:
-    pairs = [b / s for (b, _), (s, _) in zip(runs["sg-cold"], runs["sg-small"]) if s > 0]
-    print(f"site-gen (cold) / site-gen {small} per round: " + ", ".join(f"{r:.2f}" for r in pairs))
+    print(f"site-gen (cold) / site-gen {small} per round: "
+          + ", ".join(f"{r:.2f}" for r in pairs("sg-cold", "sg-small")))
 for key, name in (("sg-warm", "site-gen (warm)"), ("sg-cold", "site-gen (cold)")):
     for peer, peer_name in (("zola", "zola (cold)"), ("zola-warm", "zola (warm)"), ("hugo", "hugo")):
         if peer in med:
@@ -331,8 +333,8 @@ for key, name in (("sg-warm", "site-gen (warm)"), ("sg-cold", "site-gen (cold)")
 if "zola-check" in med:
     print(f"ratio site-gen check / zola check, median of the rounds' ratios: {paired('sg-check', 'zola-check'):.3f}"
           f" (of the median walls {ratio('sg-check', 'zola-check'):.3f})")
-    pairs = [s / z for (s, _), (z, _) in zip(runs["sg-check"], runs["zola-check"]) if z > 0]
-    print("site-gen check / zola check per round: " + ", ".join(f"{r:.3f}" for r in pairs))
+    print("site-gen check / zola check per round: "
+          + ", ".join(f"{r:.3f}" for r in pairs("sg-check", "zola-check")))
 if "floor" in med:
     # The yardstick: reading and parsing alone, which no check can skip.
     print(f"ratio parse-floor / zola check, median wall: {ratio('floor', 'zola-check'):.3f}"

@@ -295,7 +295,7 @@ fn below<'a>(dir: &Path, path: &'a Path) -> Option<&'a Path> {
 
 /// `path` below `content_dir`, `/`-separated.
 fn relative(content_dir: &Path, path: &Path) -> String {
-    slash_path(path.strip_prefix(content_dir).unwrap_or(path))
+    slash_path(below(content_dir, path).unwrap_or(path))
 }
 
 /// The Markdown file at `path` under `root`'s `content/`, read and parsed again (the live
