@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use form_model::forms::{Forms, LoadError as FormsError};
 
 use super::folder::Folder;
-use super::{BuildError, io};
+use super::{BuildError, io, io_with};
 use crate::body::Spill;
 use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, Sources, slash_path};
@@ -265,13 +265,7 @@ fn keep(parsed: ParsedResult, spill: Option<&Spill>) -> Result<ParseResult, Buil
 
 /// What a failure to write `spill`'s files becomes.
 fn spilling(spill: &Spill) -> impl FnOnce(std::io::Error) -> BuildError {
-    // Said only on failure: this is asked for every page.
-    move |e| {
-        io(format!(
-            "writing a temporary file in {}",
-            spill.dir().display()
-        ))(e)
-    }
+    io_with(|| format!("writing a temporary file in {}", spill.dir().display()))
 }
 
 /// `path` below `dir`. A walk's paths begin with the bytes of the folder walked, which is
@@ -322,8 +316,7 @@ fn parse_file(
     let bytes = content
         .folder
         .read(rel.unwrap_or(path))
-        // The context formatted only on failure, not for every page.
-        .map_err(|e| io(format!("reading {}", path.display()))(e))?;
+        .map_err(io_with(|| format!("reading {}", path.display())))?;
     let shown = match rel {
         Some(rel) => content.shown.join(rel),
         None => display_path(root, path),

@@ -57,6 +57,16 @@ pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> B
     move |source| BuildError::Io { context, source }
 }
 
+/// [`io`] for what is done for every page: the context is made only on failure.
+pub(crate) fn io_with(
+    context: impl FnOnce() -> String,
+) -> impl FnOnce(std::io::Error) -> BuildError {
+    move |source| BuildError::Io {
+        context: context(),
+        source,
+    }
+}
+
 enum RenderFailure {
     Content(Diagnostic),
     Io(String, std::io::Error),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::build::{BuildError, ParseResult, Reuse, io};
+use crate::build::{BuildError, ParseResult, Reuse, io_with};
 use crate::content::Sources;
 use crate::templates::Theme;
 
@@ -16,7 +16,9 @@ pub type Stamp = (SystemTime, u64);
 
 /// The stamp of the file at `path`.
 pub fn stamp(path: &Path) -> Result<Stamp, BuildError> {
-    let meta = std::fs::metadata(path).map_err(io(format!("reading {}", path.display())))?;
+    // Asked for every page on each reload of the preview.
+    let meta =
+        std::fs::metadata(path).map_err(io_with(|| format!("reading {}", path.display())))?;
     Ok((
         meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
         meta.len(),
