@@ -65,7 +65,9 @@ fn is_phone_separator(c: char) -> bool {
 impl PhoneDk {
     /// In this order: `characters` (anything but digits, separators and a leading `+`),
     /// `not_danish` (another country's code), `format` (not 8 digits after the prefix),
-    /// `not_danish` (8 digits starting with 0 or 1).
+    /// `not_danish` (8 digits starting with 0 or 1). Eight digits without a `+` are a
+    /// national number even when they start with `00`: "0045 1234" gets `not_danish`, not
+    /// `format`, whose "8 cifre" would contradict the eight digits typed.
     pub fn parse(text: &str) -> Result<PhoneDk, ErrorKind> {
         let compact: String = text.chars().filter(|c| !is_phone_separator(*c)).collect();
         let (plus, number) = match compact.strip_prefix('+') {
@@ -77,7 +79,8 @@ impl PhoneDk {
         }
         let national = if plus {
             number.strip_prefix("45").ok_or(ErrorKind::NotDanish)?
-        } else if let Some(international) = number.strip_prefix("00") {
+        } else if let Some(international) = number.strip_prefix("00").filter(|_| number.len() != 8)
+        {
             international
                 .strip_prefix("45")
                 .ok_or(ErrorKind::NotDanish)?
@@ -312,6 +315,10 @@ mod tests {
             ("+45 12345678", ErrorKind::NotDanish),
             ("+46 70 123 45 67", ErrorKind::NotDanish),
             ("0046 22334455", ErrorKind::NotDanish),
+            // Eight digits typed: a national number starting with 0, not "0045" and four.
+            ("00450000", ErrorKind::NotDanish),
+            ("0045 2233", ErrorKind::NotDanish),
+            ("0046 2233", ErrorKind::NotDanish),
             ("tlf 22334455", ErrorKind::Characters),
             ("22334455x", ErrorKind::Characters),
             ("22+334455", ErrorKind::Characters),
@@ -459,10 +466,16 @@ mod tests {
                     let foreign = (c.starts_with('+') && !c.starts_with("+45"))
                         || (c.starts_with("00") && !c.starts_with("0045"));
                     let n = national(&c);
-                    foreign || (n.len() == 8 && n.starts_with(['0', '1']))
+                    foreign
+                        || (n.len() == 8 && n.starts_with(['0', '1']))
+                        || (c.len() == 8 && c.starts_with(['0', '1']))
                 }
-                // "Telefonnummeret skal have 8 cifre"
-                ErrorKind::Format => national(&c).chars().filter(char::is_ascii_digit).count() != 8,
+                // "Telefonnummeret skal have 8 cifre": not when eight digits were typed
+                // without a `+`.
+                ErrorKind::Format => {
+                    national(&c).chars().filter(char::is_ascii_digit).count() != 8
+                        && !(c.len() == 8 && c.bytes().all(|b| b.is_ascii_digit()))
+                }
                 _ => false,
             }
         }
@@ -632,7 +645,10 @@ mod tests {
         // Any input: the kind returned is true of it.
 
         #[test]
-        fn phone_errors_never_contradict_the_input(text in "[0-9 +()\\-.a-zæ]{0,18}") {
+        fn phone_errors_never_contradict_the_input(text in prop_oneof![
+            "[0-9 +()\\-.a-zæ]{0,18}",
+            "(\\+|00)?[0-9]{0,3}[ ]?[0-9]{0,10}",
+        ]) {
             if let Err(kind) = PhoneDk::parse(&text) {
                 prop_assert!(claims::phone(kind, &text), "{:?} for {:?}", kind, text);
             }

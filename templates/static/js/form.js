@@ -134,7 +134,8 @@
       return "characters";
     }
     var national = number;
-    if (plus || number.indexOf("00") === 0) {
+    // Eight digits without a "+" are a national number, even when they start with "00".
+    if (plus || (number.indexOf("00") === 0 && number.length !== 8)) {
       var code = plus ? number : number.slice(2);
       if (code.indexOf("45") !== 0) {
         return "not_danish";
