@@ -54,7 +54,7 @@ impl From<Diagnostics> for BuildError {
 /// Turns an I/O error into a [`BuildError::Io`] saying what was being done.
 pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> BuildError {
     let context = context.into();
-    move |source| BuildError::Io { context, source }
+    io_with(move || context)
 }
 
 /// [`io`] for what is done for every page: the context is made only on failure.
