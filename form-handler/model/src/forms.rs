@@ -174,6 +174,19 @@ impl Forms {
         )
     }
 
+    /// (path below the site's root, text) of every file embedded in this binary: the form
+    /// definitions, the kommune data and the mail texts. A publisher compares the editors'
+    /// files with these: the Lambdas check applications with what they were built with.
+    pub fn embedded_sources() -> Vec<(&'static str, &'static str)> {
+        mod embedded {
+            include!(concat!(env!("OUT_DIR"), "/embedded_forms.rs"));
+        }
+        let mut out: Vec<_> = embedded::FORMS.to_vec();
+        out.extend(embedded::KOMMUNER.map(|t| ("content/data/kommuner.yaml", t)));
+        out.extend_from_slice(embedded::MAIL);
+        out
+    }
+
     pub fn get(&self, id: &str) -> Option<&FormDef> {
         self.forms.iter().find(|f| f.id == id)
     }

@@ -162,7 +162,28 @@ fn free_later(renderer: Renderer) {
 pub fn check(root: &Path, options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let spill = Spill::new(&std::env::temp_dir(), SPILL_BUDGET);
     let renderer = load_to_check(root, options, Some(&spill))?;
-    let files = render_all(&renderer, &|_, _| Ok(()))?.len();
+    render_loaded(renderer, &|_, _| Ok(()))
+}
+
+/// A build whose outputs go to `sink` (relative `/`-separated path, bytes), from several
+/// threads, instead of into a folder: for publishing from memory. Every check a build
+/// makes; an error is returned after every output was rendered, so a caller must act on
+/// what `sink` received only when this succeeds.
+pub fn render_to(
+    root: &Path,
+    options: &BuildOptions,
+    sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
+) -> Result<BuildReport, BuildError> {
+    let spill = Spill::new(&std::env::temp_dir(), SPILL_BUDGET);
+    let renderer = load(root, options, Some(&spill))?;
+    render_loaded(renderer, sink)
+}
+
+fn render_loaded(
+    renderer: Renderer,
+    sink: &(dyn Fn(&str, &[u8]) -> std::io::Result<()> + Sync),
+) -> Result<BuildReport, BuildError> {
+    let files = render_all(&renderer, sink)?.len();
     let pages = renderer.site.entries.len();
     free_later(renderer);
     Ok(BuildReport {

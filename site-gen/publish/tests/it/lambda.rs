@@ -1,0 +1,315 @@
+//! The publisher binary as Lambda runs it, under the runtime emulator (`cargo lambda watch
+//! --only-lambda-apis`, PyPI cargo-lambda; ./test.sh installs it), invoked with the nightly
+//! schedule's event and by the editors' command (`site-publish publish`), against moto.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use site_publish::snapshot::{self, SNAPSHOT_KEY};
+
+use crate::moto::{Moto, free_port};
+use crate::site::{Stack, built_files, copy_of_site, repository};
+
+const SITE_URL: &str = "https://dagtilbud.example.dk";
+
+/// A child process killed when dropped, its output kept.
+struct Running {
+    child: Child,
+    output: Arc<Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn keep_output(child: &mut Child) -> Arc<Mutex<String>> {
+    let output = Arc::new(Mutex::new(String::new()));
+    let streams: Vec<Box<dyn Read + Send>> = vec![
+        Box::new(child.stdout.take().unwrap()),
+        Box::new(child.stderr.take().unwrap()),
+    ];
+    for stream in streams {
+        let output = output.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let mut o = output.lock().unwrap();
+                o.push_str(&line);
+                o.push('\n');
+            }
+        });
+    }
+    output
+}
+
+/// The emulator on a free port, and the `AWS_LAMBDA_*` variables it prints.
+fn emulator() -> (Running, u16, HashMap<String, String>) {
+    let port = free_port();
+    let mut child = Command::new("cargo")
+        .args([
+            "lambda",
+            "watch",
+            "--only-lambda-apis",
+            "-A",
+            "127.0.0.1",
+            "-P",
+        ])
+        .arg(port.to_string())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run cargo");
+    let output = keep_output(&mut child);
+    let running = Running { child, output };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let text = running.output.lock().unwrap().clone();
+        if text.contains("starting Runtime server") {
+            let vars = text
+                .split_whitespace()
+                .filter_map(|w| w.split_once('='))
+                .filter(|(k, _)| k.starts_with("AWS_LAMBDA_"))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            return (running, port, vars);
+        }
+        assert!(
+            !text.contains("no such command") && !text.contains("no such subcommand"),
+            "cargo-lambda is missing: pip install cargo-lambda (./test.sh installs it and puts it on PATH)\n{text}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not start:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// POSTs `body` to `path` on 127.0.0.1:`port`; the status and body.
+fn post(port: u16, path: &str, body: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(300))).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, body.to_string())
+}
+
+async fn put_snapshot(moto: &Moto, root: &Path) {
+    moto.s3()
+        .put_object()
+        .bucket("snapshots")
+        .key(SNAPSHOT_KEY)
+        .body(snapshot::pack(root).unwrap().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_publisher_under_the_emulator_nightly_and_from_the_editors_command() {
+    let moto = Moto::start();
+    let stack = Stack::create(&moto, "site").await;
+    moto.s3()
+        .create_bucket()
+        .bucket("snapshots")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    put_snapshot(&moto, &repository()).await;
+
+    let (_emulator, port, vars) = emulator();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_publisher"))
+        .env_clear()
+        .envs(&vars)
+        .envs(moto.env())
+        .envs([
+            ("SITE_BUCKET", stack.bucket.as_str()),
+            ("DISTRIBUTION_ID", stack.distribution.as_str()),
+            ("SNAPSHOT_BUCKET", "snapshots"),
+            ("SITE_URL", SITE_URL),
+            ("TMPDIR", std::env::temp_dir().to_str().unwrap()),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = keep_output(&mut child);
+    let _function = Running {
+        child,
+        output: log.clone(),
+    };
+    let function = vars
+        .get("AWS_LAMBDA_FUNCTION_NAME")
+        .cloned()
+        .unwrap_or("_".into());
+    let path = format!("/2015-03-31/functions/{function}/invocations");
+    let invoke = |body: String| {
+        let path = path.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let started = Instant::now();
+                let (status, body) = post(port, &path, &body);
+                (status, body, started.elapsed())
+            })
+            .await
+            .unwrap()
+        }
+    };
+
+    // The nightly schedule's event, as Scheduler fills it in: 00:01 in Copenhagen on
+    // 29 March 2019, delivered late.
+    let nightly = r#"{"source":"schedule","scheduled_time":"2019-03-28T23:01:00Z"}"#.to_string();
+    moto.take_requests();
+    let (status, body, _) = invoke(nightly.clone()).await;
+    assert_eq!(status, 200, "{body}\n{}", log.lock().unwrap());
+    let report: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(report["date"], "2019-03-29", "{body}");
+    let files = built_files(&repository(), "2019-03-29");
+    assert_eq!(report["uploaded"], files.len(), "{body}");
+    let mut contents = stack.contents(&moto).await;
+    contents.remove(site_publish::manifest::MANIFEST_KEY);
+    assert_eq!(contents.len(), files.len());
+    for (key, bytes) in &files {
+        assert!(contents[key].bytes == *bytes, "{key}");
+    }
+
+    // The same night again (a retry): nothing written, at most three requests to S3.
+    moto.take_requests();
+    let (status, body, took) = invoke(nightly.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let requests = moto.take_requests();
+    assert_eq!(requests.writes(), 0, "{requests:?}");
+    assert!(requests.s3() <= 3, "{requests:?}");
+    eprintln!(
+        "unchanged night: invocation to answer {} ms, {requests:?}",
+        took.as_millis()
+    );
+
+    // A snapshot whose form definition changed is refused, naming the file.
+    let changed = copy_of_site();
+    let form = changed.path().join("content/forms/minivejledning.yaml");
+    let text = std::fs::read_to_string(&form).unwrap();
+    std::fs::write(&form, format!("{text}\n# changed\n")).unwrap();
+    put_snapshot(&moto, changed.path()).await;
+    moto.take_requests();
+    let (status, body, _) = invoke(nightly.clone()).await;
+    assert_eq!(
+        status, 200,
+        "the emulator answers a function error with 200: {body}"
+    );
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let message = error["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("refused: forms changed"), "{body}");
+    assert!(
+        message.contains("content/forms/minivejledning.yaml"),
+        "{body}"
+    );
+    assert!(message.contains("infra/deploy"), "{body}");
+    assert_eq!(moto.take_requests().writes(), 0);
+
+    // A content error: nothing written, the diagnostics (file:line) in the answer.
+    let broken = copy_of_site();
+    let page = broken.path().join("content/privatlivspolitik.md");
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, text.replacen("title:", "titel:", 1)).unwrap();
+    put_snapshot(&moto, broken.path()).await;
+    moto.take_requests();
+    let (_, body, _) = invoke(nightly.clone()).await;
+    assert!(body.contains("content/privatlivspolitik.md:2"), "{body}");
+    assert_eq!(moto.take_requests().writes(), 0);
+
+    // The editors' command: a dry run (the snapshot inside the request: nothing written),
+    // then a publish of the repository's site for today.
+    put_snapshot(&moto, &repository()).await;
+    let cli = |dry_run: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_site-publish"));
+        cmd.args([
+            "publish",
+            "--env",
+            "test",
+            "--function",
+            &function,
+            "--snapshot-bucket",
+            "snapshots",
+        ])
+        .arg("--root")
+        .arg(repository())
+        .env_clear()
+        .envs(moto.env())
+        .env(
+            "AWS_ENDPOINT_URL_LAMBDA",
+            format!("http://127.0.0.1:{port}"),
+        )
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        if dry_run {
+            cmd.arg("--dry-run");
+        }
+        cmd.output().unwrap()
+    };
+    moto.take_requests();
+    let out = cli(true);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(moto.take_requests().writes(), 0);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dry_run"], true);
+    let today_changes = report["uploaded"].as_u64().unwrap();
+    assert!(
+        today_changes > 0,
+        "2019 to today changes the course pages: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("would change: {SITE_URL}/minivejledningsforloeb/")),
+        "{stderr}"
+    );
+
+    let out = cli(false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let requests = moto.take_requests();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["dry_run"], false);
+    assert_eq!(report["uploaded"].as_u64().unwrap(), today_changes);
+    assert!(
+        stderr.contains(&format!("changed: {SITE_URL}/minivejledningsforloeb/")),
+        "{stderr}"
+    );
+    assert_eq!(
+        requests.get("CloudFrontCreateInvalidation"),
+        1,
+        "{requests:?}"
+    );
+    let out = cli(false);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing changed"));
+
+    // The log: one JSON line per run, no request bodies.
+    let text = log.lock().unwrap().clone();
+    let runs: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| {
+            l["fields"]["message"] == "published" || l["fields"]["message"] == "not published"
+        })
+        .collect();
+    assert_eq!(runs.len(), 7, "{text}");
+}
