@@ -114,19 +114,35 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         .function_name(&function)
         .payload(Blob::new(payload.to_string()))
         .send()
-        .await
-        .map_err(|e| aws_failure("running the publisher", &function, e))?;
-    let body = answer
-        .payload()
-        .map(|b| b.as_ref().to_vec())
-        .unwrap_or_default();
-    if answer.function_error().is_some() {
-        let message = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        return Err(Failure::Publisher(message));
-    }
+        .await;
+    let body = match answer {
+        Ok(answer) if answer.function_error().is_some() => {
+            let body = answer.payload().map(|b| b.as_ref()).unwrap_or_default();
+            return Err(Failure::Publisher(function_error(body)));
+        }
+        Ok(answer) => answer
+            .payload()
+            .map(|b| b.as_ref().to_vec())
+            .unwrap_or_default(),
+        Err(e) => {
+            // Lambda's emulators answer a function's error with a status of 500.
+            let raw = e
+                .raw_response()
+                .and_then(|r| r.body().bytes())
+                .unwrap_or_default();
+            if raw.starts_with(b"{") && raw.windows(12).any(|w| w == b"errorMessage") {
+                return Err(Failure::Publisher(function_error(raw)));
+            }
+            if e.as_service_error()
+                .is_some_and(|s| s.is_too_many_requests_exception())
+            {
+                return Err(Failure::Usage(
+                    "another publish is running (the nightly one, or another editor's): try again in a minute".into(),
+                ));
+            }
+            return Err(aws_failure("running the publisher", &function, e));
+        }
+    };
     let report: Report = serde_json::from_slice(&body).map_err(|e| {
         Failure::Publisher(format!(
             "the publisher answered something else than a report ({e}): {}",
@@ -135,6 +151,14 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     })?;
     crate::print_report(&report);
     Ok(())
+}
+
+/// The message of a function error's answer (`{"errorType", "errorMessage"}`).
+fn function_error(body: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["errorMessage"].as_str().map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned())
 }
 
 fn aws_failure<E: std::error::Error + Send + Sync + 'static>(

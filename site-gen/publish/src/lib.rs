@@ -95,7 +95,17 @@ impl Clients {
         Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             cloudfront: aws_sdk_cloudfront::Client::new(&config),
-            lambda: aws_sdk_lambda::Client::new(&config),
+            // A publish is not repeated behind the editor's back: one attempt, its answer.
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(&config)
+                    .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
+                    .timeout_config(
+                        aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
+                            .operation_timeout(std::time::Duration::from_secs(330))
+                            .build(),
+                    )
+                    .build(),
+            ),
         }
     }
 

@@ -58,7 +58,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
                 }
                 Err(e) => {
                     tracing::error!(message = "not published", outcome = e.outcome(), error = %e);
-                    Err(lambda_runtime::Error::from(e.to_string()))
+                    Err(lambda_runtime::Diagnostic {
+                        error_type: e.outcome().to_string(),
+                        error_message: e.to_string(),
+                    })
                 }
             }
         },

@@ -214,10 +214,11 @@ async fn the_publisher_under_the_emulator_nightly_and_from_the_editors_command()
     moto.take_requests();
     let (status, body, _) = invoke(nightly.clone()).await;
     assert_eq!(
-        status, 200,
-        "the emulator answers a function error with 200: {body}"
+        status, 500,
+        "the emulator answers a function error with 500: {body}"
     );
     let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["errorType"], "forms_changed", "{body}");
     let message = error["errorMessage"].as_str().unwrap_or_default();
     assert!(message.contains("refused: forms changed"), "{body}");
     assert!(
