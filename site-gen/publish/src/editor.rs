@@ -74,15 +74,10 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     };
     site_gen::check(&args.root, &options).map_err(|e| Failure::Publish(e.into()))?;
     let archive = site_publish::snapshot::pack(&args.root).map_err(Failure::Publish)?;
-    if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-    {
-        // SAFETY: no other thread reads the environment yet.
-        unsafe { std::env::set_var("AWS_REGION", &region) };
-    }
-    let clients = Clients::from_env().await;
+    let clients = Clients::with_default_region(Some(region)).await;
     let function = args
         .function
-        .unwrap_or_else(|| format!("{stack}-publisher"));
+        .unwrap_or_else(|| site_publish::names::publisher_function(&stack));
     let payload = if args.dry_run {
         use base64::Engine as _;
         serde_json::json!({
@@ -93,7 +88,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     } else {
         let bucket = match args.snapshot_bucket {
             Some(b) => b,
-            None => format!("{stack}-snapshots-{}", account().await?),
+            None => site_publish::names::snapshot_bucket(&stack, &account(&clients).await?),
         };
         clients
             .s3
@@ -173,12 +168,9 @@ fn aws_failure<E: std::error::Error + Send + Sync + 'static>(
 }
 
 /// The AWS account of the caller's credentials (which names the snapshot bucket).
-async fn account() -> Result<String, Failure> {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    let sts = aws_sdk_sts::Client::new(&config);
-    let who = sts
+async fn account(clients: &Clients) -> Result<String, Failure> {
+    let who = clients
+        .sts
         .get_caller_identity()
         .send()
         .await

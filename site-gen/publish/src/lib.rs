@@ -22,6 +22,28 @@ pub mod snapshot;
 
 pub use run::{Report, Target, publish};
 
+/// The names shared with the template (infra owns them; `tests/it/infra.rs` holds the two
+/// sides together).
+pub mod names {
+    /// The publisher's environment: the site bucket, the snapshot bucket, the distribution
+    /// to invalidate and the site's address.
+    pub const SITE_BUCKET: &str = "SITE_BUCKET";
+    pub const SNAPSHOT_BUCKET: &str = "SNAPSHOT_BUCKET";
+    pub const DISTRIBUTION_ID: &str = "DISTRIBUTION_ID";
+    pub const SITE_URL: &str = "SITE_URL";
+    pub const ENVIRONMENT: [&str; 4] = [SITE_BUCKET, SNAPSHOT_BUCKET, DISTRIBUTION_ID, SITE_URL];
+
+    /// The publisher function of the stack `stack`.
+    pub fn publisher_function(stack: &str) -> String {
+        format!("{stack}-publisher")
+    }
+
+    /// The snapshot bucket of the stack `stack` in the account `account`.
+    pub fn snapshot_bucket(stack: &str, account: &str) -> String {
+        format!("{stack}-snapshots-{account}")
+    }
+}
+
 /// Why a run published nothing, or stopped part way (then the next run finishes it).
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -73,13 +95,24 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
     pub lambda: aws_sdk_lambda::Client,
+    pub sts: aws_sdk_sts::Client,
 }
 
 impl Clients {
     pub async fn from_env() -> Clients {
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .load()
-            .await;
+        Clients::with_default_region(None).await
+    }
+
+    /// The same, in `region` when the environment names none.
+    pub async fn with_default_region(region: Option<String>) -> Clients {
+        use aws_config::meta::region::RegionProviderChain;
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            let chain =
+                RegionProviderChain::default_provider().or_else(aws_config::Region::new(region));
+            loader = loader.region(chain);
+        }
+        let config = loader.load().await;
         let local = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some();
         let s3 = aws_sdk_s3::config::Builder::from(&config)
@@ -93,6 +126,7 @@ impl Clients {
             )
             .build();
         Clients {
+            sts: aws_sdk_sts::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
             cloudfront: aws_sdk_cloudfront::Client::new(&config),
             // A publish is not repeated behind the editor's back: one attempt, its answer.

@@ -7,7 +7,7 @@
 use lambda_runtime::{LambdaEvent, service_fn};
 use site_publish::event::PublishEvent;
 use site_publish::snapshot::{self, SNAPSHOT_KEY};
-use site_publish::{Clients, PublishError, Report, Target};
+use site_publish::{Clients, PublishError, Report, Target, names};
 
 /// The names the template gives the function (infra owns them).
 struct Env {
@@ -32,10 +32,13 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .without_time()
         .init();
     let clients = Clients::from_env().await;
-    let target = clients.target(&var("SITE_BUCKET")?, Some(&var("DISTRIBUTION_ID")?));
+    let target = clients.target(
+        &var(names::SITE_BUCKET)?,
+        Some(&var(names::DISTRIBUTION_ID)?),
+    );
     let env = Env {
-        snapshot_bucket: var("SNAPSHOT_BUCKET")?,
-        site_url: var("SITE_URL")?,
+        snapshot_bucket: var(names::SNAPSHOT_BUCKET)?,
+        site_url: var(names::SITE_URL)?,
         target,
         clients,
     };

@@ -4,6 +4,7 @@
 //! Needs `moto_server` and cargo-lambda (./test.sh installs both); fails, never skips,
 //! without them.
 
+mod infra;
 mod lambda;
 mod moto;
 mod publish;
