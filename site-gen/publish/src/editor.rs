@@ -74,7 +74,19 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     };
     site_gen::check(&args.root, &options).map_err(|e| Failure::Publish(e.into()))?;
     let archive = site_publish::snapshot::pack(&args.root).map_err(Failure::Publish)?;
-    let clients = Clients::with_default_region(Some(region)).await;
+    let config = sdk_config(region).await;
+    let clients = Clients::from_config(&config);
+    // A publish is not repeated behind the editor's back: one attempt, its answer.
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(&config)
+            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
+            .timeout_config(
+                aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(std::time::Duration::from_secs(330))
+                    .build(),
+            )
+            .build(),
+    );
     let function = args
         .function
         .unwrap_or_else(|| site_publish::names::publisher_function(&stack));
@@ -88,7 +100,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     } else {
         let bucket = match args.snapshot_bucket {
             Some(b) => b,
-            None => site_publish::names::snapshot_bucket(&stack, &account(&clients).await?),
+            None => site_publish::names::snapshot_bucket(&stack, &account(&config).await?),
         };
         clients
             .s3
@@ -103,8 +115,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         eprintln!("Uploaded the snapshot to s3://{bucket}/{SNAPSHOT_KEY}; publishing…");
         serde_json::json!({ "source": "editor" })
     };
-    let answer = clients
-        .lambda
+    let answer = lambda
         .invoke()
         .function_name(&function)
         .payload(Blob::new(payload.to_string()))
@@ -168,9 +179,8 @@ fn aws_failure<E: std::error::Error + Send + Sync + 'static>(
 }
 
 /// The AWS account of the caller's credentials (which names the snapshot bucket).
-async fn account(clients: &Clients) -> Result<String, Failure> {
-    let who = clients
-        .sts
+async fn account(config: &aws_config::SdkConfig) -> Result<String, Failure> {
+    let who = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
         .send()
         .await
@@ -178,6 +188,16 @@ async fn account(clients: &Clients) -> Result<String, Failure> {
     who.account().map(str::to_string).ok_or_else(|| {
         Failure::Usage("AWS did not say which account the credentials belong to".into())
     })
+}
+
+/// The SDK's configuration from the environment, in `region` when it names none.
+async fn sdk_config(region: String) -> aws_config::SdkConfig {
+    use aws_config::meta::region::RegionProviderChain;
+    let chain = RegionProviderChain::default_provider().or_else(aws_config::Region::new(region));
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(chain)
+        .load()
+        .await
 }
 
 /// The stack name and region of `env` in `root/infra/samconfig.toml`.

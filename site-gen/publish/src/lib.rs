@@ -88,34 +88,25 @@ impl PublishError {
     }
 }
 
-/// Clients for S3, CloudFront and Lambda from the environment (credentials, region, and
+/// Clients for S3 and CloudFront from the environment (credentials, region, and
 /// `AWS_ENDPOINT_URL_*` for a local server: then S3 is addressed by path, as moto wants).
 #[derive(Clone)]
 pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub cloudfront: aws_sdk_cloudfront::Client,
-    pub lambda: aws_sdk_lambda::Client,
-    pub sts: aws_sdk_sts::Client,
 }
 
 impl Clients {
     pub async fn from_env() -> Clients {
-        Clients::with_default_region(None).await
+        Clients::from_config(
+            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        )
     }
 
-    /// The same, in `region` when the environment names none.
-    pub async fn with_default_region(region: Option<String>) -> Clients {
-        use aws_config::meta::region::RegionProviderChain;
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if let Some(region) = region {
-            let chain =
-                RegionProviderChain::default_provider().or_else(aws_config::Region::new(region));
-            loader = loader.region(chain);
-        }
-        let config = loader.load().await;
+    pub fn from_config(config: &aws_config::SdkConfig) -> Clients {
         let local = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3 = aws_sdk_s3::config::Builder::from(&config)
+        let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(local)
             // Content-MD5 is sent with every upload: no second checksum.
             .request_checksum_calculation(
@@ -126,20 +117,8 @@ impl Clients {
             )
             .build();
         Clients {
-            sts: aws_sdk_sts::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            cloudfront: aws_sdk_cloudfront::Client::new(&config),
-            // A publish is not repeated behind the editor's back: one attempt, its answer.
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(&config)
-                    .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
-                    .timeout_config(
-                        aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
-                            .operation_timeout(std::time::Duration::from_secs(330))
-                            .build(),
-                    )
-                    .build(),
-            ),
+            cloudfront: aws_sdk_cloudfront::Client::new(config),
         }
     }
 
