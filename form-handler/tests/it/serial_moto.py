@@ -16,11 +16,12 @@ import sys
 
 from werkzeug.serving import run_simple
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+try:  # moto 5.2.6 and later keep S3 metadata headers with underscores; older, werkzeug's
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+except ImportError:
+    from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
 
 
 def main() -> None:

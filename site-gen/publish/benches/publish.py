@@ -115,6 +115,43 @@ class Moto:
         self.proc.kill()
 
 
+def init_ms(binary, env, runs=11):
+    """Median milliseconds from starting the publisher binary to its first call for work
+    (GET .../invocation/next on a runtime API of our own): its init, on this machine."""
+    import http.server
+    import threading
+    first = []
+
+    class Runtime(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            first.append(time.perf_counter())
+            time.sleep(5)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Runtime)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = dict(env, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{server.server_address[1]}",
+               AWS_LAMBDA_FUNCTION_NAME="publisher", AWS_LAMBDA_FUNCTION_MEMORY_SIZE="1769",
+               AWS_LAMBDA_FUNCTION_VERSION="1", SITE_BUCKET="site", SNAPSHOT_BUCKET="snapshots",
+               DISTRIBUTION_ID="E1", SITE_URL="https://dagtilbud.example.dk")
+    times = []
+    for _ in range(runs):
+        first.clear()
+        start = time.perf_counter()
+        proc = subprocess.Popen([binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        while not first and proc.poll() is None:
+            time.sleep(0.0005)
+        if not first:
+            sys.exit("the publisher exited before asking for work")
+        times.append((first[0] - start) * 1000)
+        proc.kill()
+        proc.wait()
+    server.shutdown()
+    return statistics.median(times)
+
+
 def median(xs):
     return statistics.median(xs)
 
@@ -124,6 +161,9 @@ def main():
     ap.add_argument("--pages", type=int, default=10000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--real-site", action="store_true")
+    ap.add_argument("--lambda", dest="lambda_", action="store_true",
+                    help="the publisher's init (release binary, this machine) and its arm64 zip's size "
+                         "(cargo lambda build --release --arm64 --output-format zip -p site-publish --bin publisher)")
     args = ap.parse_args()
     target = target_dir()
     site_gen = os.environ.get("SITE_GEN_BIN", str(target / "release/site-gen"))
@@ -133,6 +173,19 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="publish-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
     try:
         env = moto.env()
+        if args.lambda_:
+            ms = init_ms(str(target / "release/publisher"), env)
+            print(f"publisher init (x86_64 release binary, median of 11): {ms:.1f} ms")
+            if ms > 50:
+                failures.append(f"init {ms:.1f} ms")
+            zipped = target / "lambda/publisher/bootstrap.zip"
+            if zipped.exists():
+                size = zipped.stat().st_size
+                print(f"publisher arm64 bootstrap.zip: {size:,} bytes")
+                if size > 6_000_000:
+                    failures.append(f"zip {size:,} bytes")
+            else:
+                failures.append(f"no {zipped}: build it first")
         if args.real_site:
             dist = moto.stack("real")
             cmd = [publish, "local", "--root", str(REPO), "--bucket", "real", "--distribution", dist,

@@ -15,7 +15,7 @@ from werkzeug.serving import run_simple
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-try:  # moto before 5.2 has a request handler of its own; later ones use werkzeug's
+try:  # moto 5.2.6 and later keep S3 metadata headers with underscores; older, werkzeug's
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 except ImportError:
     from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
