@@ -10,6 +10,7 @@ mod mail;
 mod moto;
 mod notifier_lambda;
 mod notify_cli;
+mod process;
 mod robust;
 
 pub use moto::Moto;

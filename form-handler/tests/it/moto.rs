@@ -16,14 +16,7 @@ pub struct Moto {
     child: Option<Child>,
 }
 
-/// A port nothing listens on now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::process::free_port;
 
 impl Moto {
     pub fn start() -> Moto {

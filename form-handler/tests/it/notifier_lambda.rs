@@ -4,120 +4,15 @@
 //! environment, invoked with a stream event of our own (`fixtures/notifier_stream_event.json`:
 //! a new application, its idempotency record, a later update), against moto.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use form_handler::store::dynamo::DynamoStore;
 
 use crate::Moto;
-use crate::moto::free_port;
+use crate::process::{Running, emulator, keep_output, post};
 
 const FIXTURE: &str = include_str!("fixtures/notifier_stream_event.json");
-
-/// A child process killed when dropped, its output kept.
-struct Running {
-    child: Child,
-    output: Arc<Mutex<String>>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn keep_output(child: &mut Child) -> Arc<Mutex<String>> {
-    let output = Arc::new(Mutex::new(String::new()));
-    for stream in [
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        let output = output.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let mut o = output.lock().unwrap();
-                o.push_str(&line);
-                o.push('\n');
-            }
-        });
-    }
-    output
-}
-
-/// The emulator on a free port, and the `AWS_LAMBDA_*` variables it prints.
-fn emulator() -> (Running, u16, HashMap<String, String>) {
-    let port = free_port();
-    let mut child = Command::new("cargo")
-        .args([
-            "lambda",
-            "watch",
-            "--only-lambda-apis",
-            "-A",
-            "127.0.0.1",
-            "-P",
-        ])
-        .arg(port.to_string())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("cannot run cargo");
-    let output = keep_output(&mut child);
-    let running = Running { child, output };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let text = running.output.lock().unwrap().clone();
-        if text.contains("starting Runtime server") {
-            let vars = text
-                .split_whitespace()
-                .filter_map(|w| w.split_once('='))
-                .filter(|(k, _)| k.starts_with("AWS_LAMBDA_"))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            return (running, port, vars);
-        }
-        assert!(
-            !text.contains("no such command") && !text.contains("no such subcommand"),
-            "cargo-lambda is missing: pip install cargo-lambda (./test.sh installs it and puts it on PATH)\n{text}"
-        );
-        assert!(
-            Instant::now() < deadline,
-            "cargo lambda watch did not start:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// POSTs `body` to `path` on 127.0.0.1:`port` (HTTP/1.0); the status and body.
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
-}
 
 /// An item in DynamoDB's JSON form as the SDK's attribute values.
 fn attribute(v: &serde_json::Value) -> AttributeValue {

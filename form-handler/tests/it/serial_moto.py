@@ -8,9 +8,14 @@ stream on, the copy is slow enough that 32 concurrent posts store several applic
 DynamoDB isolates transactions; answering one request at a time gives the tests that
 guarantee, with moto's own application and request handler.
 
-    python3 serial_moto.py HOST PORT
+    python3 serial_moto.py HOST PORT [--log]
+
+--log keeps a log of the requests, so that site-publish's tests count S3 and CloudFront
+requests by kind: GET /_requests answers it as JSON ([method, path, query] each), DELETE
+/_requests empties it. moto's own application is otherwise unchanged.
 """
 
+import json
 import signal
 import sys
 
@@ -24,10 +29,32 @@ except ImportError:
     from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
 
 
+class Logged:
+    """moto's application, with a log of the requests it got."""
+
+    def __init__(self, app):
+        self.app = app
+        self.log = []
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ["REQUEST_METHOD"]
+        if path == "/_requests":
+            if method == "DELETE":
+                self.log.clear()
+            body = json.dumps(self.log).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        self.log.append([method, path, environ.get("QUERY_STRING", "")])
+        return self.app(environ, start_response)
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     app = DomainDispatcherApplication(create_backend_app)
+    if "--log" in sys.argv[3:]:
+        app = Logged(app)
     run_simple(
         host,
         port,

@@ -8,7 +8,7 @@ empty bucket; then each round edits one page and runs, interleaved (the order al
 `site-gen build` into a folder on /dev/shm (the build alone) and `site-publish local` (an
 editor's publish: build in memory, compare with the manifest, upload what changed). Each run
 is timed as a whole process, with its peak memory, by GNU time (/usr/bin/time). The S3 and CloudFront
-requests of each publish are counted from moto's request log (tests/it/counting_moto.py).
+requests of each publish are counted from moto's request log (form-handler/tests/it/serial_moto.py --log).
 
 --real-site: the repository's own site, published twice for the same day (an unchanged day):
 the requests of the second run.
@@ -68,7 +68,7 @@ class Moto:
     def __init__(self):
         self.port = free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE.parent / "tests/it/counting_moto.py"), "127.0.0.1", str(self.port)],
+            [sys.executable, str(REPO / "form-handler/tests/it/serial_moto.py"), "127.0.0.1", str(self.port), "--log"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.endpoint = f"http://127.0.0.1:{self.port}"
         for _ in range(600):

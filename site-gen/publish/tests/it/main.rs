@@ -1,5 +1,5 @@
 //! site-publish against real parts: moto's S3 and CloudFront (with a log of the requests,
-//! `counting_moto.py`, so that the tests count them by kind), the real site and copies of
+//! `serial_moto.py --log`, so that the tests count them by kind), the real site and copies of
 //! it, and the publisher binary under the Lambda runtime emulator (`cargo lambda watch`).
 //! Needs `moto_server` and cargo-lambda (./test.sh installs both); fails, never skips,
 //! without them.
@@ -7,5 +7,7 @@
 mod infra;
 mod lambda;
 mod moto;
+#[path = "../../../../form-handler/tests/it/process.rs"]
+mod process;
 mod publish;
 mod site;

@@ -1,4 +1,5 @@
-//! A moto server of the test's own, on a free port, with its request log; clients for it.
+//! A moto server of the test's own, on a free port, with its request log
+//! (form-handler's `serial_moto.py --log`); clients for it.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -13,13 +14,7 @@ pub struct Moto {
     child: Child,
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::process::free_port;
 
 /// How long a cold moto may take to answer its first request.
 const READY_WITHIN: Duration = Duration::from_secs(120);
@@ -27,9 +22,13 @@ const READY_WITHIN: Duration = Duration::from_secs(120);
 impl Moto {
     pub fn start() -> Moto {
         let port = free_port();
-        let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/counting_moto.py");
+        // form-handler's launcher: one request at a time, with its request log.
+        let launcher = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../form-handler/tests/it/serial_moto.py"
+        );
         let mut child = Command::new("python3")
-            .args([launcher, "127.0.0.1", &port.to_string()])
+            .args([launcher, "127.0.0.1", &port.to_string(), "--log"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -1,10 +1,12 @@
 //! Publishing against moto's S3 and CloudFront, with every request counted by kind.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use site_publish::manifest::{MANIFEST_KEY, Manifest};
 use site_publish::plan::Source;
 use site_publish::run::Run;
+use site_publish::{PublishError, Report};
 
 use crate::moto::Moto;
 use crate::site::{Stack, built_files, copy_of_site, differences, options, repository};
@@ -64,6 +66,18 @@ async fn assert_bucket_holds(stack: &Stack, moto: &Moto, files: &BTreeMap<String
     assert_eq!(manifest.objects.len(), files.len());
 }
 
+/// Publishes the site at `root` as it is on `day` (verifying the bucket by a listing when
+/// `verify`).
+async fn publish_day(
+    stack: &Stack,
+    moto: &Moto,
+    root: &Path,
+    day: &str,
+    verify: bool,
+) -> Result<Report, PublishError> {
+    site_publish::publish(stack.target(moto), root, options(day), verify, false).await
+}
+
 fn paths(keys: &BTreeSet<String>) -> Vec<String> {
     keys.iter().map(|k| format!("/{k}")).collect()
 }
@@ -75,15 +89,9 @@ async fn first_publish_same_day_again_and_the_day_after_a_deadline() {
     let root = repository();
 
     // Into an empty bucket: everything, with its headers, one invalidation.
-    let report = site_publish::publish(
-        stack.target(&moto),
-        &root,
-        options("2019-03-29"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    let report = publish_day(&stack, &moto, &root, "2019-03-29", false)
+        .await
+        .unwrap();
     let requests = moto.take_requests();
     let before = built_files(&root, "2019-03-29");
     assert_eq!(report.files, before.len());
@@ -143,15 +151,9 @@ async fn first_publish_same_day_again_and_the_day_after_a_deadline() {
         );
     }
     assert!(changed.len() < before.len() / 2, "{changed:?}");
-    let report = site_publish::publish(
-        stack.target(&moto),
-        &root,
-        options("2019-03-30"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    let report = publish_day(&stack, &moto, &root, "2019-03-30", false)
+        .await
+        .unwrap();
     let requests = moto.take_requests();
     assert_eq!(report.uploaded, changed.len());
     assert_eq!(requests.get("PutObject"), changed.len() + 2, "{requests:?}");
@@ -178,15 +180,9 @@ async fn a_page_appears_on_its_publish_date_and_leaves_on_its_expiry_date() {
     std::fs::write(site.path().join("content/nyhed.md"), NEWS).unwrap();
     std::fs::write(site.path().join("content/tilmelding.md"), OLD).unwrap();
 
-    site_publish::publish(
-        stack.target(&moto),
-        site.path(),
-        options("2019-03-04"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    publish_day(&stack, &moto, site.path(), "2019-03-04", false)
+        .await
+        .unwrap();
     moto.take_requests();
     let contents = stack.contents(&moto).await;
     assert!(!contents.contains_key("nyhed/index.html"));
@@ -197,15 +193,9 @@ async fn a_page_appears_on_its_publish_date_and_leaves_on_its_expiry_date() {
         "{sitemap}"
     );
 
-    let report = site_publish::publish(
-        stack.target(&moto),
-        site.path(),
-        options("2019-03-05"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    let report = publish_day(&stack, &moto, site.path(), "2019-03-05", false)
+        .await
+        .unwrap();
     let requests = moto.take_requests();
     assert_eq!(report.deleted, 1);
     assert_eq!(requests.get("DeleteObjects"), 1, "{requests:?}");
@@ -235,28 +225,16 @@ async fn a_content_error_publishes_nothing_and_says_where() {
     let moto = Moto::start();
     let stack = Stack::create(&moto, "errors").await;
     let site = copy_of_site();
-    site_publish::publish(
-        stack.target(&moto),
-        site.path(),
-        options("2019-03-04"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    publish_day(&stack, &moto, site.path(), "2019-03-04", false)
+        .await
+        .unwrap();
     let page = site.path().join("content/privatlivspolitik.md");
     let text = std::fs::read_to_string(&page).unwrap();
     std::fs::write(&page, text.replacen("title:", "titel:", 1)).unwrap();
     moto.take_requests();
-    let error = site_publish::publish(
-        stack.target(&moto),
-        site.path(),
-        options("2019-03-05"),
-        true,
-        false,
-    )
-    .await
-    .unwrap_err();
+    let error = publish_day(&stack, &moto, site.path(), "2019-03-05", true)
+        .await
+        .unwrap_err();
     let requests = moto.take_requests();
     assert_eq!(requests.writes(), 0, "{requests:?}");
     assert_eq!(error.outcome(), "content_errors");
@@ -275,9 +253,7 @@ async fn a_missing_or_stale_manifest_still_gives_the_right_site() {
     let root = repository();
     let day = "2019-03-04";
     let files = built_files(&root, day);
-    site_publish::publish(stack.target(&moto), &root, options(day), false, false)
-        .await
-        .unwrap();
+    publish_day(&stack, &moto, &root, day, false).await.unwrap();
     let s3 = moto.s3();
 
     // Deleted by hand: the bucket is listed and every object put again (its headers
@@ -289,15 +265,11 @@ async fn a_missing_or_stale_manifest_still_gives_the_right_site() {
         .await
         .unwrap();
     moto.take_requests();
-    let report = site_publish::publish(stack.target(&moto), &root, options(day), false, false)
-        .await
-        .unwrap();
+    let report = publish_day(&stack, &moto, &root, day, false).await.unwrap();
     assert_eq!(report.source, Source::Listing);
     assert_eq!(report.uploaded, files.len());
     assert_bucket_holds(&stack, &moto, &files).await;
-    site_publish::publish(stack.target(&moto), &root, options(day), false, false)
-        .await
-        .unwrap();
+    publish_day(&stack, &moto, &root, day, false).await.unwrap();
     assert_eq!(moto.take_requests().writes(), 0);
 
     // Stale: a page replaced and a file added by hand. The nightly run (verifying) puts
@@ -317,9 +289,7 @@ async fn a_missing_or_stale_manifest_still_gives_the_right_site() {
         .await
         .unwrap();
     moto.take_requests();
-    let report = site_publish::publish(stack.target(&moto), &root, options(day), true, false)
-        .await
-        .unwrap();
+    let report = publish_day(&stack, &moto, &root, day, true).await.unwrap();
     let requests = moto.take_requests();
     assert_eq!((report.uploaded, report.deleted), (1, 1), "{report:?}");
     assert_eq!(requests.get("PutObject"), 3, "{requests:?}");
@@ -338,7 +308,7 @@ async fn a_run_killed_before_its_deletions_leaves_a_whole_site_and_the_next_fini
         OLD.replace("2019-03-05", "2030-01-01"),
     )
     .unwrap();
-    site_publish::publish(stack.target(&moto), site.path(), options(day), false, false)
+    publish_day(&stack, &moto, site.path(), day, false)
         .await
         .unwrap();
     let old_css: Vec<String> = stack
@@ -378,10 +348,9 @@ async fn a_run_killed_before_its_deletions_leaves_a_whole_site_and_the_next_fini
 
     // The next run, an editor's: the incomplete manifest makes it list the bucket.
     moto.take_requests();
-    let report =
-        site_publish::publish(stack.target(&moto), site.path(), options(day), false, false)
-            .await
-            .unwrap();
+    let report = publish_day(&stack, &moto, site.path(), day, false)
+        .await
+        .unwrap();
     assert_eq!(report.source, Source::Listing);
     assert_eq!(report.uploaded, 0, "{report:?}");
     assert!(report.deleted >= 2, "{report:?}");
@@ -434,15 +403,9 @@ async fn a_dry_run_writes_nothing_and_says_what_would_change() {
     let moto = Moto::start();
     let stack = Stack::create(&moto, "dry").await;
     let root = repository();
-    site_publish::publish(
-        stack.target(&moto),
-        &root,
-        options("2019-03-29"),
-        false,
-        false,
-    )
-    .await
-    .unwrap();
+    publish_day(&stack, &moto, &root, "2019-03-29", false)
+        .await
+        .unwrap();
     moto.take_requests();
     let report = site_publish::publish(
         stack.target(&moto),
