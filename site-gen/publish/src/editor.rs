@@ -1,7 +1,8 @@
 //! `site-publish publish --env test|prod`: the editors' one command. Checks the site here
 //! (errors as `site-gen check` prints them; nothing is uploaded), uploads the snapshot,
 //! runs the stack's publisher and waits, then prints what changed or why nothing was.
-//! `--dry-run` sends the snapshot inside the request instead: nothing is written anywhere.
+//! The snapshot is first sent inside a dry-run request (nothing is written): only a
+//! snapshot the publisher accepts replaces the current one. `--dry-run` stops there.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -75,88 +76,117 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     site_gen::check(&args.root, &options).map_err(|e| Failure::Publish(e.into()))?;
     let archive = site_publish::snapshot::pack(&args.root).map_err(Failure::Publish)?;
     let config = sdk_config(region).await;
-    let clients = Clients::from_config(&config);
-    // A publish is not repeated behind the editor's back: one attempt, its answer.
-    let lambda = aws_sdk_lambda::Client::from_conf(
-        aws_sdk_lambda::config::Builder::from(&config)
-            .retry_config(aws_sdk_lambda::config::retry::RetryConfig::disabled())
-            .timeout_config(
-                aws_sdk_lambda::config::timeout::TimeoutConfig::builder()
-                    .operation_timeout(std::time::Duration::from_secs(330))
-                    .build(),
-            )
-            .build(),
-    );
-    let function = args
-        .function
-        .unwrap_or_else(|| site_publish::names::publisher_function(&stack));
-    let payload = if args.dry_run {
+    let publisher = Publisher {
+        lambda: lambda_client(&config),
+        function: args
+            .function
+            .unwrap_or_else(|| site_publish::names::publisher_function(&stack)),
+    };
+    // A dry run first, the snapshot inside the request: what only the publisher can check
+    // (the forms it was deployed with) is checked before the snapshot replaces the current
+    // one, so a refused snapshot never becomes the nightly run's.
+    let dry_run = {
         use base64::Engine as _;
         serde_json::json!({
             "source": "editor",
             "dry_run": true,
             "snapshot": base64::engine::general_purpose::STANDARD.encode(&archive),
         })
-    } else {
-        let bucket = match args.snapshot_bucket {
-            Some(b) => b,
-            None => site_publish::names::snapshot_bucket(&stack, &account(&config).await?),
-        };
-        clients
-            .s3
-            .put_object()
-            .bucket(&bucket)
-            .key(SNAPSHOT_KEY)
-            .body(archive.into())
-            .content_type("application/gzip")
-            .send()
-            .await
-            .map_err(|e| aws_failure("uploading the snapshot to", &bucket, e))?;
-        eprintln!("Uploaded the snapshot to s3://{bucket}/{SNAPSHOT_KEY}; publishing…");
-        serde_json::json!({ "source": "editor" })
     };
-    let answer = lambda
-        .invoke()
-        .function_name(&function)
-        .payload(Blob::new(payload.to_string()))
+    let report = publisher.invoke(dry_run).await?;
+    if args.dry_run {
+        crate::print_report(&report);
+        return Ok(());
+    }
+    let bucket = match args.snapshot_bucket {
+        Some(b) => b,
+        None => site_publish::names::snapshot_bucket(&stack, &account(&config).await?),
+    };
+    Clients::from_config(&config)
+        .s3
+        .put_object()
+        .bucket(&bucket)
+        .key(SNAPSHOT_KEY)
+        .body(archive.into())
+        .content_type("application/gzip")
         .send()
-        .await;
-    let body = match answer {
-        Ok(answer) if answer.function_error().is_some() => {
-            let body = answer.payload().map(|b| b.as_ref()).unwrap_or_default();
-            return Err(Failure::Publisher(function_error(body)));
-        }
-        Ok(answer) => answer
-            .payload()
-            .map(|b| b.as_ref().to_vec())
-            .unwrap_or_default(),
-        Err(e) => {
-            // Lambda's emulators answer a function's error with a status of 500.
-            let raw = e
-                .raw_response()
-                .and_then(|r| r.body().bytes())
-                .unwrap_or_default();
-            if raw.starts_with(b"{") && raw.windows(12).any(|w| w == b"errorMessage") {
-                return Err(Failure::Publisher(function_error(raw)));
-            }
-            if e.as_service_error()
-                .is_some_and(|s| s.is_too_many_requests_exception())
-            {
-                return Err(Failure::Usage(
-                    "another publish is running (the nightly one, or another editor's): try again in a minute".into(),
-                ));
-            }
-            return Err(aws_failure("running the publisher", &function, e));
-        }
-    };
-    let report: Report = serde_json::from_slice(&body).map_err(|e| {
-        Failure::Publisher(format!(
-            "the publisher answered something else than a report ({e}): {}",
-            String::from_utf8_lossy(&body)
-        ))
-    })?;
+        .await
+        .map_err(|e| aws_failure("uploading the snapshot to", &bucket, e))?;
+    eprintln!("Uploaded the snapshot to s3://{bucket}/{SNAPSHOT_KEY}; publishing…");
+    let report = publisher
+        .invoke(serde_json::json!({ "source": "editor" }))
+        .await?;
     crate::print_report(&report);
     Ok(())
+}
+
+/// A Lambda client that makes one attempt: a publish is not repeated behind the editor's
+/// back, and a build takes longer than the SDK's default wait.
+fn lambda_client(config: &aws_config::SdkConfig) -> aws_sdk_lambda::Client {
+    use aws_sdk_lambda::config::{retry::RetryConfig, timeout::TimeoutConfig};
+    aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(config)
+            .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_timeout(std::time::Duration::from_secs(330))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// The stack's publisher function.
+struct Publisher {
+    lambda: aws_sdk_lambda::Client,
+    function: String,
+}
+
+impl Publisher {
+    /// Runs the publisher with `payload` and waits: its report, or its error's message.
+    async fn invoke(&self, payload: serde_json::Value) -> Result<Report, Failure> {
+        let answer = self
+            .lambda
+            .invoke()
+            .function_name(&self.function)
+            .payload(Blob::new(payload.to_string()))
+            .send()
+            .await;
+        let body = match answer {
+            Ok(answer) if answer.function_error().is_some() => {
+                let body = answer.payload().map(|b| b.as_ref()).unwrap_or_default();
+                return Err(Failure::Publisher(function_error(body)));
+            }
+            Ok(answer) => answer
+                .payload()
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default(),
+            Err(e) => {
+                // Lambda's emulators answer a function's error with a status of 500.
+                let raw = e
+                    .raw_response()
+                    .and_then(|r| r.body().bytes())
+                    .unwrap_or_default();
+                if raw.starts_with(b"{") && raw.windows(12).any(|w| w == b"errorMessage") {
+                    return Err(Failure::Publisher(function_error(raw)));
+                }
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_too_many_requests_exception())
+                {
+                    return Err(Failure::Usage(
+                        "another publish is running (the nightly one, or another editor's): try again in a minute".into(),
+                    ));
+                }
+                return Err(aws_failure("running the publisher", &self.function, e));
+            }
+        };
+        serde_json::from_slice(&body).map_err(|e| {
+            Failure::Publisher(format!(
+                "the publisher answered something else than a report ({e}): {}",
+                String::from_utf8_lossy(&body)
+            ))
+        })
+    }
 }
 
 /// The message of a function error's answer (`{"errorType", "errorMessage"}`).

@@ -144,34 +144,51 @@ async fn the_publisher_under_the_emulator_nightly_and_from_the_editors_command()
     assert!(body.contains("content/privatlivspolitik.md:2"), "{body}");
     assert_eq!(moto.take_requests().writes(), 0);
 
-    // The editors' command: a dry run (the snapshot inside the request: nothing written),
-    // then a publish of the repository's site for today.
-    put_snapshot(&moto, &repository()).await;
-    let cli = |dry_run: bool| {
+    // The editors' command with a changed form: refused by the publisher's dry run before
+    // the snapshot is uploaded, so the current snapshot stays the nightly run's.
+    let cli_in = |root: &Path, dry_run: bool| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_site-publish"));
-        cmd.args([
-            "publish",
-            "--env",
-            "test",
-            "--function",
-            &function,
-            "--snapshot-bucket",
-            "snapshots",
-        ])
-        .arg("--root")
-        .arg(repository())
-        .env_clear()
-        .envs(moto.env())
-        .env(
-            "AWS_ENDPOINT_URL_LAMBDA",
-            format!("http://127.0.0.1:{port}"),
-        )
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.args(["publish", "--env", "test", "--function", &function])
+            .args(["--snapshot-bucket", "snapshots", "--root"])
+            .arg(root)
+            .env_clear()
+            .envs(moto.env())
+            .env(
+                "AWS_ENDPOINT_URL_LAMBDA",
+                format!("http://127.0.0.1:{port}"),
+            )
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
         if dry_run {
             cmd.arg("--dry-run");
         }
         cmd.output().unwrap()
     };
+    put_snapshot(&moto, &repository()).await;
+    std::fs::create_dir_all(changed.path().join("infra")).unwrap();
+    std::fs::copy(
+        repository().join("infra/samconfig.toml"),
+        changed.path().join("infra/samconfig.toml"),
+    )
+    .unwrap();
+    moto.take_requests();
+    let out = cli_in(changed.path(), false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("refused: forms changed"), "{stderr}");
+    assert!(
+        stderr.contains("content/forms/minivejledning.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was published."), "{stderr}");
+    assert_eq!(
+        moto.take_requests().writes(),
+        0,
+        "the snapshot was not uploaded"
+    );
+
+    // The editors' command: a dry run (the snapshot inside the request: nothing written),
+    // then a publish of the repository's site for today.
+    let cli = |dry_run: bool| cli_in(&repository(), dry_run);
     moto.take_requests();
     let out = cli(true);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -217,5 +234,5 @@ async fn the_publisher_under_the_emulator_nightly_and_from_the_editors_command()
             l["fields"]["message"] == "published" || l["fields"]["message"] == "not published"
         })
         .collect();
-    assert_eq!(runs.len(), 7, "{text}");
+    assert_eq!(runs.len(), 10, "{text}");
 }
