@@ -19,10 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! command -v moto_server >/dev/null 2>&1; then
-  say "installing moto (a DynamoDB-compatible server for the form handler's tests)"
+# The tests start moto with `python3` (form-handler/tests/it/serial_moto.py): it must be
+# importable there, whatever other Python has a moto_server on PATH.
+if ! python3 -c 'import moto.server, boto3' >/dev/null 2>&1; then
+  say "installing moto (the DynamoDB-, SES-, S3- and CloudFront-compatible server of the tests)"
   python3 -m pip install --quiet 'moto[server]'
 fi
+python3 -c 'import moto.server, boto3' || { echo "python3 cannot import moto after installing it" >&2; exit 1; }
 command -v moto_server >/dev/null 2>&1 || { echo "moto_server is not on PATH after installing moto" >&2; exit 1; }
 say "installing the browser test tools (npm ci)"
 (cd site-gen/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
