@@ -103,16 +103,18 @@ impl Moto {
             .unwrap_or_default()
     }
 
+    /// The requests since the last call, in the order moto answered them (one at a time):
+    /// method, path, query. The log is emptied.
+    pub fn take_log(&self) -> Vec<[String; 3]> {
+        let log = serde_json::from_str(&self.raw("GET")).unwrap();
+        self.raw("DELETE");
+        log
+    }
+
     /// The requests since the last call, counted by kind (`PutObject`, `ListObjectsV2`,
     /// `CreateInvalidation`…); the log is emptied.
     pub fn take_requests(&self) -> Requests {
-        let log: Vec<[String; 3]> = serde_json::from_str(&self.raw("GET")).unwrap();
-        self.raw("DELETE");
-        let mut counts = BTreeMap::new();
-        for [method, path, query] in &log {
-            *counts.entry(kind(method, path, query)).or_insert(0) += 1;
-        }
-        Requests(counts)
+        Requests::of(&self.take_log())
     }
 }
 
@@ -121,6 +123,15 @@ impl Moto {
 pub struct Requests(pub BTreeMap<&'static str, usize>);
 
 impl Requests {
+    /// A log (`Moto::take_log`) counted by kind.
+    pub fn of(log: &[[String; 3]]) -> Requests {
+        let mut counts = BTreeMap::new();
+        for [method, path, query] in log {
+            *counts.entry(kind(method, path, query)).or_insert(0) += 1;
+        }
+        Requests(counts)
+    }
+
     pub fn get(&self, kind: &str) -> usize {
         self.0.get(kind).copied().unwrap_or(0)
     }

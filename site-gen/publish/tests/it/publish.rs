@@ -66,6 +66,29 @@ async fn assert_bucket_holds(stack: &Stack, moto: &Moto, files: &BTreeMap<String
     assert_eq!(manifest.objects.len(), files.len());
 }
 
+/// The uploads of a run, in the order S3 got them: the manifest (marked incomplete) first,
+/// then every asset before any page, every page before the sitemap, the manifest last.
+fn assert_reader_safe_order(log: &[[String; 3]]) {
+    let puts: Vec<&str> = log
+        .iter()
+        .filter(|[method, path, _]| method == "PUT" && path.trim_matches('/').contains('/'))
+        .map(|[_, path, _]| path.splitn(3, '/').nth(2).unwrap())
+        .collect();
+    assert_eq!(puts.first(), Some(&MANIFEST_KEY), "{puts:?}");
+    assert_eq!(puts.last(), Some(&MANIFEST_KEY), "{puts:?}");
+    let rank = |key: &str| match key {
+        "sitemap.xml" | "robots.txt" => 2,
+        k if k.ends_with(".html") => 1,
+        _ => 0,
+    };
+    let ranks: Vec<u8> = puts[1..puts.len() - 1].iter().map(|k| rank(k)).collect();
+    assert!(ranks.is_sorted(), "uploads out of order: {puts:?}");
+    assert!(
+        ranks.contains(&0) && ranks.contains(&1) && ranks.contains(&2),
+        "{puts:?}"
+    );
+}
+
 /// Publishes the site at `root` as it is on `day` (verifying the bucket by a listing when
 /// `verify`).
 async fn publish_day(
@@ -92,7 +115,9 @@ async fn first_publish_same_day_again_and_the_day_after_a_deadline() {
     let report = publish_day(&stack, &moto, &root, "2019-03-29", false)
         .await
         .unwrap();
-    let requests = moto.take_requests();
+    let log = moto.take_log();
+    assert_reader_safe_order(&log);
+    let requests = crate::moto::Requests::of(&log);
     let before = built_files(&root, "2019-03-29");
     assert_eq!(report.files, before.len());
     assert_eq!(report.uploaded, before.len());
