@@ -61,25 +61,32 @@ impl Bucket {
 
     /// The manifest; `None` when there is none or it is not one this code wrote.
     async fn manifest(&self) -> Result<Option<Manifest>, PublishError> {
+        Ok(self
+            .get(MANIFEST_KEY)
+            .await?
+            .and_then(|b| Manifest::parse(&b)))
+    }
+
+    /// The object at `key`; `None` when there is none.
+    pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PublishError> {
         let answer = self
             .client
             .get_object()
             .bucket(&self.name)
-            .key(MANIFEST_KEY)
+            .key(key)
             .send()
             .await;
         let out = match answer {
             Ok(out) => out,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(s3_error("GetObject", MANIFEST_KEY)(e.into())),
+            Err(e) => return Err(s3_error("GetObject", key)(e.into())),
         };
         let bytes = out
             .body
             .collect()
             .await
-            .map_err(|e| s3_error("GetObject", MANIFEST_KEY)(e.into()))?
-            .into_bytes();
-        Ok(Manifest::parse(&bytes))
+            .map_err(|e| s3_error("GetObject", key)(e.into()))?;
+        Ok(Some(bytes.into_bytes().to_vec()))
     }
 
     /// Every key in the bucket with its ETag.

@@ -5,16 +5,17 @@
 //! file:line), never anything an applicant typed (the site holds none).
 
 use lambda_runtime::{LambdaEvent, service_fn};
+use site_publish::bucket::Bucket;
 use site_publish::event::PublishEvent;
 use site_publish::snapshot::{self, SNAPSHOT_KEY};
 use site_publish::{Clients, PublishError, Report, Target, names};
 
-/// The names the template gives the function (infra owns them).
+/// What the template gives the function (infra owns the names).
 struct Env {
-    snapshot_bucket: String,
+    /// The editors' snapshot bucket.
+    snapshots: Bucket,
     site_url: String,
     target: Target,
-    clients: Clients,
 }
 
 fn var(name: &str) -> Result<String, lambda_runtime::Error> {
@@ -37,10 +38,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         Some(&var(names::DISTRIBUTION_ID)?),
     );
     let env = Env {
-        snapshot_bucket: var(names::SNAPSHOT_BUCKET)?,
+        snapshots: Bucket::new(clients.s3.clone(), var(names::SNAPSHOT_BUCKET)?),
         site_url: var(names::SITE_URL)?,
         target,
-        clients,
     };
     let env = &env;
     lambda_runtime::run(service_fn(
@@ -111,24 +111,12 @@ async fn handle(env: &Env, event: PublishEvent) -> Result<Report, PublishError> 
 }
 
 async fn fetch_snapshot(env: &Env) -> Result<Vec<u8>, PublishError> {
-    let failed = |e: String| PublishError::Storage {
-        operation: "GetObject",
-        key: format!("{}/{SNAPSHOT_KEY}", env.snapshot_bucket),
-        message: e,
-    };
-    let out = env
-        .clients
-        .s3
-        .get_object()
-        .bucket(&env.snapshot_bucket)
-        .key(SNAPSHOT_KEY)
-        .send()
-        .await
-        .map_err(|e| failed(aws_sdk_s3::error::DisplayErrorContext(&e).to_string()))?;
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| failed(e.to_string()))?;
-    Ok(bytes.into_bytes().to_vec())
+    env.snapshots
+        .get(SNAPSHOT_KEY)
+        .await?
+        .ok_or_else(|| PublishError::Storage {
+            operation: "GetObject",
+            key: format!("{}/{SNAPSHOT_KEY}", env.snapshots.name()),
+            message: "no snapshot yet: publish one with infra/publish".into(),
+        })
 }

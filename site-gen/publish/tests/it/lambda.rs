@@ -29,17 +29,7 @@ async fn put_snapshot(moto: &Moto, root: &Path) {
 async fn the_publisher_under_the_emulator_nightly_and_from_the_editors_command() {
     let moto = Moto::start();
     let stack = Stack::create(&moto, "site").await;
-    moto.s3()
-        .create_bucket()
-        .bucket("snapshots")
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    moto.create_bucket("snapshots").await;
     put_snapshot(&moto, &repository()).await;
 
     let (_emulator, port, vars) = emulator();

@@ -82,6 +82,21 @@ impl Moto {
         aws_sdk_s3::Client::from_conf(config)
     }
 
+    /// Creates the bucket `name` in the tests' region.
+    pub async fn create_bucket(&self, name: &str) {
+        use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+        let location = CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::EuNorth1)
+            .build();
+        self.s3()
+            .create_bucket()
+            .bucket(name)
+            .create_bucket_configuration(location)
+            .send()
+            .await
+            .unwrap();
+    }
+
     pub fn cloudfront(&self) -> aws_sdk_cloudfront::Client {
         let config = aws_sdk_cloudfront::Config::builder()
             .behavior_version_latest()

@@ -101,17 +101,7 @@ pub struct Stack {
 
 impl Stack {
     pub async fn create(moto: &Moto, bucket: &str) -> Stack {
-        moto.s3()
-            .create_bucket()
-            .bucket(bucket)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuNorth1)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        moto.create_bucket(bucket).await;
         let distribution = create_distribution(moto, bucket).await;
         moto.take_requests();
         Stack {
