@@ -33,16 +33,24 @@ enum Command {
     /// Run the handler as a local HTTP server (DynamoDB when AWS_ENDPOINT_URL_DYNAMODB and
     /// APPLICATIONS_TABLE are set, else a local file).
     Serve(ServeArgs),
-    /// Send the mails of the applications in DynamoDB's stream through SES, as the notifier
-    /// Lambda does: the table's stream from its oldest record (DynamoDB Streams API), SES v2;
-    /// a mail marked sent is not sent again. Exits 1 when a mail could not be sent.
+    /// Send the mails of the stored applications through SES, as the notifier Lambda
+    /// does: by default the table's stream from its oldest record (DynamoDB Streams API);
+    /// with --sweep every application whose mails are still pending, whatever its age (after
+    /// an outage). A mail marked sent is not sent again. Exits 1 when a mail could not be
+    /// sent.
     Notify {
         /// Read to the end of the stream, then exit (the default)
-        #[arg(long, conflicts_with = "follow")]
+        #[arg(long, conflicts_with_all = ["follow", "sweep"])]
         once: bool,
         /// Keep reading new records until stopped
-        #[arg(long)]
+        #[arg(long, conflicts_with = "sweep")]
         follow: bool,
+        /// Send every pending application, as the scheduled sweep does
+        #[arg(long)]
+        sweep: bool,
+        /// With --sweep: leave applications stored less than this long ago (`10m`, `2h`)
+        #[arg(long, value_name = "DURATION", requires = "sweep", value_parser = parse_age)]
+        min_age: Option<std::time::Duration>,
     },
     /// Write the applications to one form as CSV (for Excel) or JSON.
     Export(ExportArgs),
@@ -145,6 +153,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         None => bail!("run `form-handler serve` for a local server, or see --help"),
         Some(Command::Serve(args)) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Some(Command::Notify {
+            follow,
+            sweep: true,
+            min_age,
+            ..
+        }) if !follow => notify_sweep(min_age.unwrap_or_default()).await,
         Some(Command::Notify { follow, .. }) => notify(follow).await,
         Some(Command::Export(args)) => export(args).await.map(|()| ExitCode::SUCCESS),
     }
@@ -255,18 +269,29 @@ fn local_sender() -> form_handler::mail::Address {
         .named("Forhåndsvisning")
 }
 
-/// `notify`: the stream through the notifier's own code, SES as the outbox. Against a local
-/// SES (`AWS_ENDPOINT_URL_SESV2` set) the sender's identity is created when missing, as
-/// `serve` creates the local table; in AWS the infrastructure owns it.
-async fn notify(follow: bool) -> Result<ExitCode> {
+/// A duration as `--min-age` takes it: `90s`, `10m`, `2h`, `1h 30m`.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write it as 90s, 10m or 2h"))?;
+    std::time::Duration::try_from(d).map_err(|_| format!("`{text}` is negative"))
+}
+
+/// The notifier as `notify` runs it: the notifier's own code, SES as the outbox, the
+/// table as the ledger. Against a local SES (`AWS_ENDPOINT_URL_SESV2` set) the sender's
+/// identity is created when missing, as `serve` creates the local table; in AWS the
+/// infrastructure owns it.
+async fn local_notifier() -> Result<(
+    form_handler::notify::outbox::Notifier<form_handler::notify::ses::SesOutbox, DynamoStore>,
+    aws_sdk_dynamodb::Client,
+    String,
+)> {
     use form_handler::notify::Settings;
+    use form_handler::notify::outbox::{LEASE, Lease, Notifier};
     use form_handler::notify::ses::SesOutbox;
-    use form_handler::notify::stream::{Notifier, StreamReader, handle_batch};
     init_logging()?;
     let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
-    let sdk = form_handler::notify::sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    let streams = aws_sdk_dynamodbstreams::Client::new(&sdk);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&form_handler::notify::sdk_config().await);
     let ses = form_handler::notify::ses::client().await;
     if std::env::var_os("AWS_ENDPOINT_URL_SESV2").is_some()
         && let Err(e) = local_identity(&ses, settings.from.email()).await
@@ -283,13 +308,22 @@ async fn notify(follow: bool) -> Result<ExitCode> {
             settings.configuration_set.clone(),
             form_handler::notify::stream::SEND_DEADLINE,
         ),
-        marks: DynamoStore::new(dynamodb.clone(), settings.table.clone()),
+        ledger: DynamoStore::new(dynamodb.clone(), settings.table.clone()),
+        lease: Lease::new("notify", LEASE),
     };
-    let mut reader = StreamReader::open(&dynamodb, streams, &settings.table)
+    Ok((notifier, dynamodb, settings.table))
+}
+
+/// `notify`: the stream through the notifier's own code.
+async fn notify(follow: bool) -> Result<ExitCode> {
+    use form_handler::notify::stream::{StreamReader, handle_batch};
+    let (notifier, dynamodb, table) = local_notifier().await?;
+    let streams = aws_sdk_dynamodbstreams::Client::new(&form_handler::notify::sdk_config().await);
+    let mut reader = StreamReader::open(&dynamodb, streams, &table)
         .await
         .context("opening the stream")?;
     let mut failed: Vec<String> = Vec::new();
-    let mut sent = 0usize;
+    let mut deliveries = Vec::new();
     loop {
         let Some(records) = reader.next_records().await.context("reading the stream")? else {
             if !follow {
@@ -300,17 +334,68 @@ async fn notify(follow: bool) -> Result<ExitCode> {
             continue;
         };
         let outcome = handle_batch(&notifier, &records, None).await;
-        sent += outcome
-            .deliveries
-            .iter()
-            .flat_map(|d| &d.outcomes)
-            .filter(|(_, o)| matches!(o, form_handler::notify::Outcome::Sent(_)))
-            .count();
+        deliveries.extend(outcome.deliveries);
         failed.extend(outcome.failed_references);
     }
+    Ok(notify_summary(&deliveries, failed))
+}
+
+/// `notify --sweep`: every pending application at least `min_age` old.
+async fn notify_sweep(min_age: std::time::Duration) -> Result<ExitCode> {
+    use form_handler::notify::outbox::{Handled, sweep};
+    let (notifier, _, _) = local_notifier().await?;
+    let report = sweep(&notifier, min_age, None)
+        .await
+        .context("reading the pending applications")?;
+    let mut failed = Vec::new();
+    let mut deliveries = Vec::new();
+    for (reference, handled) in report.handled {
+        if !matches!(&handled, Handled::Delivered(d) if d.complete())
+            && !matches!(handled, Handled::Skipped)
+        {
+            failed.push(reference);
+        }
+        if let Handled::Delivered(d) = handled {
+            deliveries.push(d);
+        }
+    }
+    if report.young > 0 {
+        eprintln!(
+            "Left {} applications younger than --min-age to the stream",
+            report.young
+        );
+    }
+    Ok(notify_summary(&deliveries, failed))
+}
+
+/// Prints what `notify` sent and which applications' mails were not all sent; exit 1 then.
+fn notify_summary(
+    deliveries: &[form_handler::notify::Delivery],
+    mut failed: Vec<String>,
+) -> ExitCode {
+    use form_handler::notify::Outcome;
+    let outcomes = || deliveries.iter().flat_map(|d| &d.outcomes);
+    let sent = outcomes()
+        .filter(|(_, o)| matches!(o, Outcome::Sent(_)))
+        .count();
+    let unknown = outcomes()
+        .filter(|(_, o)| matches!(o, Outcome::Unknown(_)))
+        .count();
     eprintln!("Sent {sent} mails");
+    if unknown > 0 {
+        eprintln!(
+            "warning: {unknown} mails got no answer from SES and may have been sent; they are \
+             sent again once their lease has expired (a second copy is possible)"
+        );
+    }
+    failed.extend(
+        deliveries
+            .iter()
+            .filter(|d| !d.complete())
+            .map(|d| d.reference.clone()),
+    );
     if failed.is_empty() {
-        return Ok(ExitCode::SUCCESS);
+        return ExitCode::SUCCESS;
     }
     failed.sort();
     failed.dedup();
@@ -319,7 +404,7 @@ async fn notify(follow: bool) -> Result<ExitCode> {
         failed.len(),
         failed.join(", ")
     );
-    Ok(ExitCode::from(1))
+    ExitCode::from(1)
 }
 
 /// Creates the SES identity of `address` on a local SES when it has none.

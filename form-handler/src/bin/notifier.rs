@@ -1,6 +1,8 @@
-//! The notifier Lambda: reads the applications table's stream (through an event source
-//! mapping that passes only new applications) and sends each application's mails through
-//! Amazon SES, once each (see `form_handler::notify`).
+//! The notifier Lambda. Two kinds of event reach it: batches of the applications table's
+//! stream (through an event source mapping that passes only new applications), and the
+//! schedule's sweep (`{"sweep": {"min_age_seconds": 300}}`), which sends every application
+//! still pending. Both send each application's mails through Amazon SES, once each (see
+//! `form_handler::notify::outbox`).
 
 // The runtime's service future nests deeply.
 #![recursion_limit = "256"]
@@ -9,8 +11,9 @@ use std::process::ExitCode;
 
 use form_handler::forms::Forms;
 use form_handler::notify::Settings;
+use form_handler::notify::outbox::{LEASE, Lease, Notifier};
 use form_handler::notify::ses::SesOutbox;
-use form_handler::notify::stream::{Notifier, SEND_DEADLINE, handle_event};
+use form_handler::notify::stream::SEND_DEADLINE;
 use form_handler::store::dynamo::{Client, DynamoStore};
 use lambda_runtime::{LambdaEvent, service_fn};
 
@@ -31,14 +34,15 @@ async fn run() -> Result<(), String> {
             settings.configuration_set,
             SEND_DEADLINE,
         ),
-        marks: DynamoStore::new(
+        ledger: DynamoStore::new(
             Client::new(&form_handler::notify::sdk_config().await),
             settings.table,
         ),
+        lease: Lease::new("notifier", LEASE),
     };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<aws_lambda_events::event::dynamodb::Event>| async move {
+        move |event: LambdaEvent<serde_json::Value>| async move {
             // The invocation's deadline, as this process's clock sees it. One already past
             // is none (`cargo lambda watch` sends a duration where Lambda sends a time).
             let until = event
@@ -47,7 +51,8 @@ async fn run() -> Result<(), String> {
                 .duration_since(std::time::SystemTime::now())
                 .ok()
                 .map(|left| std::time::Instant::now() + left);
-            let (response, metrics) = handle_event(notifier, event.payload, until).await;
+            let (response, metrics) =
+                form_handler::notify::lambda::handle(notifier, event.payload, until).await?;
             for line in metrics {
                 println!("{line}");
             }

@@ -4,10 +4,19 @@
 //! mark in the store; a mail with a mark is never sent again, so a retried or redelivered
 //! application sends nothing twice.
 //!
-//! The one window left: the outbox accepts a mail and the process dies before the mark is
-//! written. The retry then sends that mail a second time (see ARCHITECTURE.md).
+//! In AWS the table is also the outbox ([`outbox`]): an application keeps a "mails
+//! pending" flag until every mail of it has its mark, a sender takes a lease on it before
+//! sending, and a sweep sends whatever is still pending however long a fault lasted. The
+//! windows left (an answer lost after SES took the mail; a crash between SES's answer and
+//! the mark) are named and counted in ARCHITECTURE.md.
 
+#[cfg(feature = "aws")]
+pub mod lambda;
 pub mod local;
+#[cfg(feature = "aws")]
+pub mod metrics;
+#[cfg(feature = "aws")]
+pub mod outbox;
 #[cfg(feature = "aws")]
 pub mod ses;
 #[cfg(feature = "aws")]
@@ -30,8 +39,13 @@ pub enum Outcome {
     AlreadyDone,
     /// Refused for good (a rejected address): marked, not tried again.
     Rejected(String),
-    /// Not accepted now (throttled, unreachable): the application is tried again.
+    /// Not accepted now, and the answer proves it (throttled, refused before acceptance,
+    /// no connection): the application is tried again.
     Failed(String),
+    /// No answer to the send (a timeout, a lost connection, a 5xx): the mail may have gone.
+    /// Counted, and tried again only once the sender's lease has expired, so a duplicate
+    /// can only come from here.
+    Unknown(String),
     /// The store did not take the mark of a mail that was sent: it may be sent again.
     NotMarked(String),
 }
@@ -44,11 +58,13 @@ impl Outcome {
             Outcome::AlreadyDone => "already_sent",
             Outcome::Rejected(_) => "rejected",
             Outcome::Failed(_) => "failed",
+            Outcome::Unknown(_) => "unknown_outcome",
             Outcome::NotMarked(_) => "not_marked",
         }
     }
 
-    /// Whether the application must be delivered again.
+    /// Whether the application must be delivered again soon (the stream's retry; an
+    /// unknown outcome waits for the sweep instead).
     pub fn needs_retry(&self) -> bool {
         matches!(self, Outcome::Failed(_) | Outcome::NotMarked(_))
     }
@@ -70,6 +86,10 @@ pub enum SendError {
     /// code, never a message (it could quote an address).
     #[error("not sent for now: {0}")]
     Transient(String),
+    /// No answer that says what became of it (a timeout, a connection lost after the
+    /// request went out, a 5xx): it may have been sent. Never retried at once.
+    #[error("outcome unknown: {0}")]
+    Unknown(String),
     /// For good (a rejected recipient): sending it again would not help.
     #[error("refused: {0}")]
     Rejected(String),
@@ -109,6 +129,24 @@ impl Delivery {
     pub fn needs_retry(&self) -> bool {
         self.outcomes.iter().any(|(_, o)| o.needs_retry())
     }
+
+    /// The mails whose outcome is unknown.
+    pub fn unknown(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, Outcome::Unknown(_)))
+            .count()
+    }
+
+    /// Whether every mail is done: sent, refused for good, or marked before.
+    pub fn complete(&self) -> bool {
+        self.outcomes.iter().all(|(_, o)| {
+            matches!(
+                o,
+                Outcome::Sent(_) | Outcome::AlreadyDone | Outcome::Rejected(_)
+            )
+        })
+    }
 }
 
 /// Why an application's mails were not even tried.
@@ -130,7 +168,7 @@ pub async fn deliver(
     marks: &impl Marks,
 ) -> Result<Delivery, DeliveryError> {
     let mails = mails_for(forms, app, site_url)?;
-    let mut done = if mails.is_empty() {
+    let done = if mails.is_empty() {
         BTreeMap::new()
     } else {
         marks
@@ -138,8 +176,19 @@ pub async fn deliver(
             .await
             .map_err(DeliveryError::Marks)?
     };
+    Ok(deliver_unmarked(&app.reference, &mails, done, outbox, marks).await)
+}
+
+/// Sends each of `mails` that has no mark in `done`, and marks it.
+pub async fn deliver_unmarked(
+    reference: &str,
+    mails: &[Mail],
+    mut done: BTreeMap<MailKind, Mark>,
+    outbox: &impl Outbox,
+    marks: &impl Marks,
+) -> Delivery {
     let mut outcomes = Vec::with_capacity(mails.len());
-    for mail in &mails {
+    for mail in mails {
         let outcome = if done.contains_key(&mail.kind) {
             Outcome::AlreadyDone
         } else {
@@ -150,10 +199,10 @@ pub async fn deliver(
         }
         outcomes.push((mail.kind, outcome));
     }
-    Ok(Delivery {
-        reference: app.reference.clone(),
+    Delivery {
+        reference: reference.to_string(),
         outcomes,
-    })
+    }
 }
 
 /// The code of a mail refused because it has no address it can be sent to.
@@ -169,6 +218,7 @@ async fn send_and_mark(mail: &Mail, outbox: &impl Outbox, marks: &impl Marks) ->
         Ok(id) => (Mark::Sent(id.clone()), Outcome::Sent(id)),
         Err(SendError::Rejected(code)) => (Mark::Rejected(code.clone()), Outcome::Rejected(code)),
         Err(SendError::Transient(code)) => return Outcome::Failed(code),
+        Err(SendError::Unknown(code)) => return Outcome::Unknown(code),
     };
     match marks.mark(&mail.reference, mail.kind, &mark).await {
         Ok(()) => outcome,
@@ -182,13 +232,17 @@ pub fn log(delivery: &Delivery) {
     for (kind, outcome) in &delivery.outcomes {
         let detail = match outcome {
             Outcome::Sent(id) => id.as_str(),
-            Outcome::Rejected(code) | Outcome::Failed(code) | Outcome::NotMarked(code) => {
-                code.as_str()
-            }
+            Outcome::Rejected(code)
+            | Outcome::Failed(code)
+            | Outcome::Unknown(code)
+            | Outcome::NotMarked(code) => code.as_str(),
             Outcome::AlreadyDone => "",
         };
         match outcome {
-            Outcome::Failed(_) | Outcome::NotMarked(_) | Outcome::Rejected(_) => tracing::warn!(
+            Outcome::Failed(_)
+            | Outcome::Unknown(_)
+            | Outcome::NotMarked(_)
+            | Outcome::Rejected(_) => tracing::warn!(
                 reference = %delivery.reference,
                 kind = kind.as_str(),
                 outcome = outcome.name(),

@@ -12,8 +12,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Delivery, Marks, Outbox, deliver};
-use crate::forms::Forms;
+use super::outbox::{Handled, Ledger, Notifier, deliver_claimed};
+use super::{Delivery, Outbox};
 
 /// The stream's view of the table (the notifier needs the new item, nothing more).
 pub const STREAM_VIEW_TYPE: &str = "NEW_IMAGE";
@@ -41,19 +41,10 @@ pub struct Record {
     pub new_image: Option<HashMap<String, AttributeValue>>,
 }
 
-/// What the notifier needs besides the records: the forms, the site's address and where
-/// mails go and marks are kept.
-pub struct Notifier<O, M> {
-    pub forms: Forms,
-    pub site_url: String,
-    pub outbox: O,
-    pub marks: M,
-}
-
 /// What became of a batch.
 #[derive(Debug, Default)]
 pub struct BatchOutcome {
-    /// The deliveries made (every record that held a new application).
+    /// The deliveries made (every record whose application this notifier took up).
     pub deliveries: Vec<Delivery>,
     /// The sequence numbers of the records to be tried again.
     pub failures: Vec<String>,
@@ -61,53 +52,38 @@ pub struct BatchOutcome {
     pub failed_references: Vec<String>,
 }
 
-/// Delivers the mails of each new application in `records`, in order. Records that hold
-/// no new application (a filter is only a first line) are passed over. Once one delivery
-/// has failed for now (SES throttling or unreachable), or `until` is near, the records left
-/// are not tried but returned as failures at once: the stream gives them again, and the
-/// invocation does not spend its time on an outbox that is not answering.
-pub async fn handle_batch<O: Outbox, M: Marks>(
-    notifier: &Notifier<O, M>,
+/// Delivers the mails of each new application in `records`, in order, through
+/// [`deliver_claimed`]. Records that hold no new application (a filter is only a first
+/// line) are passed over. Once one delivery has failed for now (SES throttling or
+/// unreachable), or `until` is near, the records left are not tried but returned as
+/// failures at once: the stream gives them again, and the invocation does not spend its
+/// time on an outbox that is not answering. Whatever the stream gives up on, the sweep
+/// sends.
+pub async fn handle_batch<O: Outbox, L: Ledger>(
+    notifier: &Notifier<O, L>,
     records: &[Record],
     until: Option<std::time::Instant>,
 ) -> BatchOutcome {
     let mut out = BatchOutcome::default();
     let mut give_up = false;
     for record in records {
-        let Some(app) = new_application(record) else {
+        let Some(reference) = new_application(record) else {
             continue;
         };
         give_up |= until.is_some_and(|u| std::time::Instant::now() + RECORD_BUDGET > u);
-        let delivered = if give_up {
-            None
+        let handled = if give_up {
+            Handled::NotTried("given back".into())
         } else {
-            match deliver(
-                &notifier.forms,
-                &notifier.site_url,
-                &app,
-                &notifier.outbox,
-                &notifier.marks,
-            )
-            .await
-            {
-                Ok(delivery) => {
-                    super::log(&delivery);
-                    Some(delivery)
-                }
-                Err(e) => {
-                    tracing::warn!(reference = %app.reference, error = %e, "mail not delivered");
-                    None
-                }
-            }
+            deliver_claimed(notifier, &reference).await
         };
-        match delivered {
-            Some(delivery) if !delivery.needs_retry() => out.deliveries.push(delivery),
-            other => {
-                give_up = true;
-                out.failures.push(record.sequence_number.clone());
-                out.failed_references.push(app.reference.clone());
-                out.deliveries.extend(other);
-            }
+        let retry = handled.needs_retry();
+        if let Handled::Delivered(delivery) = handled {
+            out.deliveries.push(delivery);
+        }
+        if retry {
+            give_up = true;
+            out.failures.push(record.sequence_number.clone());
+            out.failed_references.push(reference);
         }
     }
     out
@@ -118,32 +94,29 @@ pub const SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10
 
 /// The time one record's mails may take: two mails at SES and their marks. A record is
 /// started only with this much of the invocation left (60 s in infra/template.yaml).
-const RECORD_BUDGET: std::time::Duration =
+pub(crate) const RECORD_BUDGET: std::time::Duration =
     std::time::Duration::from_secs(2 * SEND_DEADLINE.as_secs() + 5);
 
-/// The new application a record holds, if any: an `INSERT` of an application item.
-fn new_application(record: &Record) -> Option<crate::application::NewApplication> {
+/// The reference of the new application a record holds, if any: an `INSERT` of an
+/// application item (`pk` = `APP#<reference>`).
+fn new_application(record: &Record) -> Option<String> {
     if record.event_name != "INSERT" {
         return None;
     }
-    let image = record.new_image.as_ref()?;
-    let pk = image.get("pk")?.as_s().ok()?;
-    if !pk.starts_with("APP#") {
-        return None;
-    }
-    crate::store::dynamo::application_from(image)
+    let pk = record.new_image.as_ref()?.get("pk")?.as_s().ok()?;
+    pk.strip_prefix("APP#").map(str::to_string)
 }
 
 /// The Lambda's handler: a batch of stream records in, the records to retry out, and the
-/// metric lines to print (see [`metric_lines`]); `until` is the invocation's deadline.
-pub async fn handle_event<O: Outbox, M: Marks>(
-    notifier: &Notifier<O, M>,
+/// metric lines to print (see [`super::metrics`]); `until` is the invocation's deadline.
+pub async fn handle_event<O: Outbox, L: Ledger>(
+    notifier: &Notifier<O, L>,
     event: Event,
     until: Option<std::time::Instant>,
 ) -> (DynamoDbEventResponse, Vec<String>) {
     let records: Vec<Record> = event.records.into_iter().map(from_lambda).collect();
     let outcome = handle_batch(notifier, &records, until).await;
-    let metrics = metric_lines(&outcome);
+    let metrics = super::metrics::for_deliveries(&outcome.deliveries);
     let mut response = DynamoDbEventResponse::default();
     response.batch_item_failures = outcome
         .failures
@@ -156,40 +129,6 @@ pub async fn handle_event<O: Outbox, M: Marks>(
         .collect();
     (response, metrics)
 }
-
-/// The mails refused for good, as CloudWatch metrics in the embedded metric format: JSON
-/// lines that, printed on standard output, Lambda's log turns into the metric
-/// [`REJECTED_METRIC`] by kind of mail (no permission needed).
-pub fn metric_lines(outcome: &BatchOutcome) -> Vec<String> {
-    let mut out = Vec::new();
-    for delivery in &outcome.deliveries {
-        for (kind, o) in &delivery.outcomes {
-            if matches!(o, super::Outcome::Rejected(_)) {
-                out.push(
-                    serde_json::json!({
-                        "_aws": {
-                            "Timestamp": jiff::Timestamp::now().as_millisecond(),
-                            "CloudWatchMetrics": [{
-                                "Namespace": METRIC_NAMESPACE,
-                                "Dimensions": [["kind"]],
-                                "Metrics": [{"Name": REJECTED_METRIC, "Unit": "Count"}],
-                            }],
-                        },
-                        "kind": kind.as_str(),
-                        REJECTED_METRIC: 1,
-                    })
-                    .to_string(),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// The namespace of the notifier's metrics.
-pub const METRIC_NAMESPACE: &str = "DagtilbudVejledning/Mail";
-/// The metric counting mails refused for good (a rejected address).
-pub const REJECTED_METRIC: &str = "MailRejected";
 
 /// A record of a Lambda event.
 fn from_lambda(record: aws_lambda_events::event::dynamodb::EventRecord) -> Record {
@@ -266,13 +205,28 @@ fn from_streams(v: aws_sdk_dynamodbstreams::types::AttributeValue) -> AttributeV
 }
 
 /// The table's stream read through the DynamoDB Streams API, every shard from its oldest
-/// record (`form-handler notify`). Errors name the operation and code only.
+/// record (`form-handler notify`). A closed shard is read to its end, through any empty
+/// pages; an open one until a page comes back empty (the present). Errors name the
+/// operation and code only.
 pub struct StreamReader {
     streams: aws_sdk_dynamodbstreams::Client,
-    /// The shard iterators to read next.
-    iterators: Vec<String>,
-    /// Whether the last round over the shards found no record.
-    caught_up: bool,
+    shards: Vec<Shard>,
+}
+
+/// Where the reader is in one shard.
+struct Shard {
+    /// The iterator to read next; `None` once a closed shard is read to its end.
+    iterator: Option<String>,
+    /// Whether the shard is closed (it has an ending sequence number): no record will come.
+    closed: bool,
+    /// Whether an open shard gave an empty page: read up to now.
+    at_present: bool,
+}
+
+impl Shard {
+    fn to_read(&self) -> bool {
+        self.iterator.is_some() && !self.at_present
+    }
 }
 
 fn streams_error<E, R>(
@@ -294,7 +248,8 @@ where
 }
 
 impl StreamReader {
-    /// Opens every shard of `table`'s stream at its oldest record.
+    /// Opens every shard of `table`'s stream at its oldest record, through every page of
+    /// the stream's list of shards.
     pub async fn open(
         dynamodb: &aws_sdk_dynamodb::Client,
         streams: aws_sdk_dynamodbstreams::Client,
@@ -314,51 +269,62 @@ impl StreamReader {
                 "the table has no stream: create it with one (form-handler serve does)",
             ))?
             .to_string();
-        let stream = streams
-            .describe_stream()
-            .stream_arn(&arn)
-            .send()
-            .await
-            .map_err(|e| streams_error("describing the stream", &e))?;
-        let shards: Vec<String> = stream
-            .stream_description()
-            .map(|d| {
-                d.shards()
-                    .iter()
-                    .filter_map(|s| s.shard_id().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mut iterators = Vec::new();
-        for shard in shards {
+        let mut listed = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = streams
+                .describe_stream()
+                .stream_arn(&arn)
+                .set_exclusive_start_shard_id(after.take())
+                .send()
+                .await
+                .map_err(|e| streams_error("describing the stream", &e))?;
+            let Some(description) = page.stream_description() else {
+                break;
+            };
+            for shard in description.shards() {
+                let closed = shard
+                    .sequence_number_range()
+                    .is_some_and(|r| r.ending_sequence_number().is_some());
+                if let Some(id) = shard.shard_id() {
+                    listed.push((id.to_string(), closed));
+                }
+            }
+            match description.last_evaluated_shard_id() {
+                Some(last) => after = Some(last.to_string()),
+                None => break,
+            }
+        }
+        let mut shards = Vec::new();
+        for (id, closed) in listed {
             let it = streams
                 .get_shard_iterator()
                 .stream_arn(&arn)
-                .shard_id(shard)
+                .shard_id(id)
                 .shard_iterator_type(ShardIteratorType::TrimHorizon)
                 .send()
                 .await
                 .map_err(|e| streams_error("opening a shard", &e))?;
-            if let Some(it) = it.shard_iterator() {
-                iterators.push(it.to_string());
-            }
+            shards.push(Shard {
+                iterator: it.shard_iterator().map(str::to_string),
+                closed,
+                at_present: false,
+            });
         }
-        Ok(StreamReader {
-            streams,
-            iterators,
-            caught_up: false,
-        })
+        Ok(StreamReader { streams, shards })
     }
 
-    /// The next records, one round over the shards; `None` when the stream is read up to
-    /// now (every shard gave nothing in the last round) or every shard is closed.
+    /// The next records, one page of each shard still to read; `None` when every closed
+    /// shard is read to its end and every open one up to now.
     pub async fn next_records(&mut self) -> Result<Option<Vec<Record>>, crate::store::StoreError> {
-        if self.iterators.is_empty() || self.caught_up {
+        if !self.shards.iter().any(Shard::to_read) {
             return Ok(None);
         }
-        let mut next = Vec::new();
         let mut records = Vec::new();
-        for it in std::mem::take(&mut self.iterators) {
+        for shard in self.shards.iter_mut().filter(|s| s.to_read()) {
+            let Some(it) = shard.iterator.take() else {
+                continue;
+            };
             let page = self
                 .streams
                 .get_records()
@@ -367,17 +333,16 @@ impl StreamReader {
                 .await
                 .map_err(|e| streams_error("reading records", &e))?;
             records.extend(page.records().iter().cloned().map(from_streams_api));
-            if let Some(n) = page.next_shard_iterator() {
-                next.push(n.to_string());
-            }
+            shard.iterator = page.next_shard_iterator().map(str::to_string);
+            shard.at_present = !shard.closed && page.records().is_empty();
         }
-        self.iterators = next;
-        self.caught_up = records.is_empty();
         Ok(Some(records))
     }
 
     /// Reads on from where the last round stopped (for `--follow`, after a pause).
     pub fn resume(&mut self) {
-        self.caught_up = false;
+        for shard in &mut self.shards {
+            shard.at_present = false;
+        }
     }
 }

@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use form_handler::notify::stream::{
-    FILTER_PATTERN, IAM_ACTIONS as STREAM_ACTIONS, METRIC_NAMESPACE, REJECTED_METRIC,
-    STREAM_VIEW_TYPE,
+use form_handler::notify::metrics::{
+    METRIC_NAMESPACE, OLDEST_WAITING_METRIC, REJECTED_METRIC, UNKNOWN_METRIC,
 };
-use form_handler::store::dynamo::marks;
+use form_handler::notify::stream::{
+    FILTER_PATTERN, IAM_ACTIONS as STREAM_ACTIONS, STREAM_VIEW_TYPE,
+};
+use form_handler::store::dynamo::{marks, outbox};
 use serde_yaml::Value;
 
 use crate::infra::{resource, strings, template, text};
@@ -136,19 +138,59 @@ fn the_notifier_may_do_exactly_what_its_code_does() {
         "${ApplicationsTable.Arn}/stream/*"
     );
 
-    let items = statement_with(&t, "dynamodb:UpdateItem");
-    assert_eq!(strings(&items["Action"]), set(marks::IAM_ACTIONS));
-    assert_eq!(
-        strings(&items["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]),
-        set(marks::ATTRIBUTES),
-        "only the key and the marks"
-    );
-    let marks_attrs: BTreeSet<String> = form_handler::mail::MailKind::ALL
+    let table_actions: BTreeSet<String> = statements(&t)
         .iter()
-        .map(|k| marks::attribute(*k).to_string())
+        .filter(|s| strings(&s["Resource"]).contains("ApplicationsTable.Arn"))
+        .flat_map(|s| strings(&s["Action"]))
+        .collect();
+    assert_eq!(
+        table_actions,
+        set(&["dynamodb:GetItem", "dynamodb:UpdateItem"]),
+        "items: read whole, update some attributes"
+    );
+    let items = statement_with(&t, "dynamodb:UpdateItem");
+    assert_eq!(strings(&items["Action"]), set(&["dynamodb:UpdateItem"]));
+    let written: BTreeSet<String> = outbox::WRITTEN
+        .iter()
+        .map(|a| a.to_string())
         .chain(["pk".to_string()])
         .collect();
-    assert_eq!(marks_attrs, set(marks::ATTRIBUTES));
+    assert_eq!(
+        strings(&items["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]),
+        written,
+        "only the key, the marks, the flag, the lease and the count"
+    );
+    for kind in form_handler::mail::MailKind::ALL {
+        assert!(
+            outbox::WRITTEN.contains(&marks::attribute(kind)),
+            "{kind:?}"
+        );
+    }
+    for statement in [&items, &statement_with(&t, "dynamodb:GetItem")] {
+        assert_eq!(
+            strings(&statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]),
+            set(&["APP#*"]),
+            "application items only"
+        );
+    }
+    let query = statement_with(&t, "dynamodb:Query");
+    assert_eq!(
+        text(&query["Resource"]),
+        format!("${{ApplicationsTable.Arn}}/index/{}", outbox::PENDING_INDEX),
+        "the pending index only"
+    );
+    let index = resource(&t, "ApplicationsTable")["Properties"]["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|i| text(&i["IndexName"]) == outbox::PENDING_INDEX)
+        .expect("the pending index")
+        .clone();
+    assert_eq!(
+        text(&index["KeySchema"][0]["AttributeName"]),
+        outbox::PENDING
+    );
+    assert_eq!(text(&index["Projection"]["ProjectionType"]), "KEYS_ONLY");
 
     let sending = statement_with(&t, "ses:SendEmail");
     assert_eq!(
@@ -169,4 +211,41 @@ fn the_rejected_mail_alarms_watch_the_metric_the_notifier_writes() {
         assert_eq!(text(&p["MetricName"]), REJECTED_METRIC, "{alarm}");
         assert_eq!(text(&p["Dimensions"][0]["Value"]), kind, "{alarm}");
     }
+    for (alarm, kind) in [
+        ("MailUnknownOutcomeAlarm", "caseworkers"),
+        ("MailUnknownOutcomeReceiptAlarm", "receipt"),
+    ] {
+        let p = &resource(&t, alarm)["Properties"];
+        assert_eq!(text(&p["Namespace"]), METRIC_NAMESPACE, "{alarm}");
+        assert_eq!(text(&p["MetricName"]), UNKNOWN_METRIC, "{alarm}");
+        assert_eq!(text(&p["Dimensions"][0]["Value"]), kind, "{alarm}");
+    }
+    let waiting = &resource(&t, "MailsWaitingAlarm")["Properties"];
+    assert_eq!(text(&waiting["Namespace"]), METRIC_NAMESPACE);
+    assert_eq!(text(&waiting["MetricName"]), OLDEST_WAITING_METRIC);
+    assert_eq!(
+        text(&waiting["TreatMissingData"]),
+        "breaching",
+        "a sweep that does not run alarms"
+    );
+}
+
+#[test]
+fn the_schedule_sweeps_with_the_input_the_notifier_reads() {
+    let t = template();
+    let p = &resource(&t, "NotifierSweep")["Properties"];
+    assert_eq!(text(&p["ScheduleExpression"]), "rate(15 minutes)");
+    assert_eq!(text(&p["Target"]["Arn"]), "Notifier.Arn");
+    let input: form_handler::notify::lambda::SweepEvent =
+        serde_json::from_str(&text(&p["Target"]["Input"])).expect("the notifier reads the input");
+    assert_eq!(
+        input.sweep.min_age_seconds,
+        Some(form_handler::notify::outbox::SCHEDULED_MIN_AGE.as_secs())
+    );
+    let invoke = &resource(&t, "SweepSchedulerPolicy")["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(
+        strings(&invoke[0]["Action"]),
+        set(&["lambda:InvokeFunction"])
+    );
+    assert_eq!(text(&invoke[0]["Resource"]), "Notifier.Arn");
 }

@@ -14,8 +14,9 @@ use axum::http::StatusCode;
 use form_handler::forms::Forms;
 use form_handler::http::AppState;
 use form_handler::mail::Address;
+use form_handler::notify::outbox::{LEASE, Lease, Notifier};
 use form_handler::notify::ses::SesOutbox;
-use form_handler::notify::stream::{Notifier, Record, StreamReader, handle_event};
+use form_handler::notify::stream::{Record, StreamReader, handle_event};
 use form_handler::store::dynamo::DynamoStore;
 
 use crate::Moto;
@@ -25,7 +26,7 @@ pub(crate) const SENDER: &str = "ansoegninger@dagtilbud.example.dk";
 const CASEWORKERS: &str = "dagtilbudsvejledning@socialstyrelsen.dk";
 const SITE: &str = "https://dagtilbud.example.dk";
 
-/// An SES client for moto: two attempts, short backoff (a stopped SES fails fast).
+/// An SES client for moto, as the notifier's own: one attempt, five seconds.
 pub(crate) fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
     use aws_sdk_sesv2::config::{Credentials, Region};
     let config = aws_sdk_sesv2::Config::builder()
@@ -33,15 +34,11 @@ pub(crate) fn ses_client(endpoint: &str) -> aws_sdk_sesv2::Client {
         .region(Region::new("eu-central-1"))
         .endpoint_url(endpoint)
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
-        .retry_config(
-            aws_sdk_sesv2::config::retry::RetryConfig::standard()
-                .with_max_attempts(2)
-                .with_initial_backoff(Duration::from_millis(20)),
-        )
+        .retry_config(aws_sdk_sesv2::config::retry::RetryConfig::disabled())
         .timeout_config(
             aws_sdk_sesv2::config::timeout::TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(Duration::from_secs(5))
                 .build(),
         )
         .build();
@@ -73,7 +70,8 @@ pub(crate) fn notifier(
             None,
             Duration::from_secs(30),
         ),
-        marks: DynamoStore::new(moto.client(), table),
+        ledger: DynamoStore::new(moto.client(), table),
+        lease: Lease::new("test", LEASE),
     }
 }
 

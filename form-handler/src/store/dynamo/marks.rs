@@ -3,7 +3,7 @@
 //! written once with a conditional update. The notifier reads and writes these attributes
 //! and no others (its IAM policy says so, and a test compares the two).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -20,11 +20,10 @@ pub fn attribute(kind: MailKind) -> &'static str {
     }
 }
 
-/// The attributes the notifier may read and write: the key and the marks.
-pub const ATTRIBUTES: &[&str] = &["pk", "mail_caseworkers", "mail_receipt"];
-
-/// The DynamoDB actions the notifier calls on the table, as IAM names them.
-pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:UpdateItem"];
+/// The DynamoDB actions the notifier calls on the table, as IAM names them: the marks,
+/// the lease and the flag are updates ([`super::outbox::WRITTEN`]), the application is read
+/// whole (its answers are the mails' text), and the sweep queries the pending index.
+pub const IAM_ACTIONS: &[&str] = &["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"];
 
 fn encode(mark: &Mark) -> String {
     match mark {
@@ -39,6 +38,17 @@ fn decode(text: &str) -> Mark {
         Some((_, id)) => Mark::Sent(id.to_string()),
         None => Mark::Sent(text.to_string()),
     }
+}
+
+/// The marks an item holds.
+pub(crate) fn marks_in(item: &HashMap<String, AttributeValue>) -> BTreeMap<MailKind, Mark> {
+    MailKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let text = item.get(attribute(kind))?.as_s().ok()?;
+            Some((kind, decode(text)))
+        })
+        .collect()
 }
 
 impl Marks for DynamoStore {
@@ -59,14 +69,7 @@ impl Marks for DynamoStore {
                 .map_err(|e| err("reading the marks", e))
         })
         .await?;
-        let item = out.item();
-        Ok(MailKind::ALL
-            .into_iter()
-            .filter_map(|kind| {
-                let text = item?.get(attribute(kind))?.as_s().ok()?;
-                Some((kind, decode(text)))
-            })
-            .collect())
+        Ok(out.item().map(marks_in).unwrap_or_default())
     }
 
     async fn mark(&self, reference: &str, kind: MailKind, mark: &Mark) -> Result<(), StoreError> {

@@ -23,6 +23,7 @@ use jiff::Timestamp;
 use super::{IDEMPOTENCY_WINDOW, NewApplication, Receipt, StoreError, Stored};
 
 pub mod marks;
+pub mod outbox;
 
 /// The longest [`DynamoStore::create_table_if_missing`] waits for a new table to become
 /// ACTIVE.
@@ -200,6 +201,18 @@ impl DynamoStore {
             )
             .build()
             .map_err(build)?;
+        // Only the keys: the sweep reads each application itself, after taking its lease.
+        let pending = GlobalSecondaryIndex::builder()
+            .index_name(outbox::PENDING_INDEX)
+            .key_schema(key(outbox::PENDING, KeyType::Hash).map_err(build)?)
+            .key_schema(key("received_at", KeyType::Range).map_err(build)?)
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .build()
+            .map_err(build)?;
         let result = self
             .client
             .create_table()
@@ -208,8 +221,11 @@ impl DynamoStore {
             .attribute_definitions(attr("pk").map_err(build)?)
             .attribute_definitions(attr("gsi1pk").map_err(build)?)
             .attribute_definitions(attr("gsi1sk").map_err(build)?)
+            .attribute_definitions(attr(outbox::PENDING).map_err(build)?)
+            .attribute_definitions(attr("received_at").map_err(build)?)
             .key_schema(key("pk", KeyType::Hash).map_err(build)?)
             .global_secondary_indexes(index)
+            .global_secondary_indexes(pending)
             .stream_specification(stream_specification().map_err(build)?)
             .send()
             .await;
@@ -489,6 +505,7 @@ fn application_item(app: &NewApplication) -> Item {
         ("idempotency_key".into(), s(&app.idempotency_key)),
         ("content_hash".into(), s(&app.content_hash)),
         ("expires_at".into(), n(app.expires_at.as_second())),
+        (outbox::PENDING.into(), s(outbox::PENDING_VALUE)),
         ("gsi1pk".into(), s(format!("FORM#{}", app.form_id))),
         (
             "gsi1sk".into(),
@@ -521,7 +538,7 @@ fn attr_to_json(v: &AttributeValue) -> serde_json::Value {
     }
 }
 
-fn text(item: &Item, key: &str) -> Option<String> {
+pub(crate) fn text(item: &Item, key: &str) -> Option<String> {
     item.get(key)?.as_s().ok().cloned()
 }
 
