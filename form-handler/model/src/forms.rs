@@ -353,6 +353,9 @@ mod tests {
             (ErrorKind::TooShort, _) => "a".into(),
             (ErrorKind::TooLong, k) => "a".repeat(k.max_chars().unwrap() + 1),
             (ErrorKind::Format, FieldKind::Email { .. }) => "anne.example.dk".into(),
+            (ErrorKind::Characters, FieldKind::Email { .. }) => {
+                "=?utf-8?q?Admin?=@example.dk".into()
+            }
             (ErrorKind::Format, FieldKind::Tel) => "2233 44".into(),
             (ErrorKind::NotDanish, FieldKind::Tel) => "12 34 56 78".into(),
             (ErrorKind::Characters, FieldKind::Tel) => "22 33 44 5x".into(),
@@ -510,9 +513,20 @@ mod tests {
                     FieldKind::Email { .. } => &[
                         "Anne@Kommune.DK",
                         "ø@æblehaven.dk",
+                        "anne@æblehaven.dk",
                         "a@b",
                         "a b@c.dk",
                         "a..b@c.dk",
+                        "=?utf-8?b?QWRtaW4=?=@c.dk",
+                        "a%b@c.dk",
+                        "anne@ｅｘａｍｐｌｅ.dk",
+                        "anne@x².dk",
+                        "anne@İstanbul.tr",
+                        "anne@一二三四五六七八九十一二三四五六七八九十一.dk",
+                        "anne@日本語の長いドメイン名はとても長くなりますので気をつけてくださいね本当に.jp",
+                        "anne@x_y.dk",
+                        "anne@-x.dk",
+                        "anne@example.dk.",
                     ],
                     FieldKind::Cvr => &[
                         "1010 3940",

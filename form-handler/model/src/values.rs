@@ -8,10 +8,18 @@ use serde::Serialize;
 use crate::definition::ErrorKind;
 use crate::kommuner::Kommuner;
 
-/// An e-mail address (`navn@eksempel.dk`); the domain is stored in lower case.
+/// An e-mail address (`navn@eksempel.dk`). The part before `@` is a plain dot-atom of
+/// ASCII letters, digits and `. _ - + '`: nothing a mail client reads specially (an
+/// encoded word `=?…?=` in Reply-To, the "Mailsploit" spoof; `%`, `!` routing). The domain
+/// is checked and stored as UTS 46 maps it (lower case, full-width letters as ASCII), in
+/// the form [`ascii_domain`] gives to mail, so that an address accepted here can always be
+/// written on a mail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Email(String);
+
+/// The signs the part before `@` may have besides ASCII letters and digits.
+pub const EMAIL_LOCAL_SIGNS: &str = ".-_+'";
 
 impl Email {
     pub fn parse(text: &str, max_length: usize) -> Result<Email, ErrorKind> {
@@ -19,36 +27,68 @@ impl Email {
             return Err(ErrorKind::TooLong);
         }
         let (local, domain) = text.rsplit_once('@').ok_or(ErrorKind::Format)?;
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.starts_with('.')
-            && !local.ends_with('.')
-            && !local.contains("..")
-            && local
-                .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-        let labels: Vec<&str> = domain.split('.').collect();
-        let domain_ok = labels.len() >= 2
-            && labels.iter().all(|l| {
-                !l.is_empty()
-                    && l.len() <= 63
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-            })
-            && labels.last().is_some_and(|tld| {
-                tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic)
-            });
-        if local_ok && domain_ok {
-            Ok(Email(format!("{local}@{}", domain.to_lowercase())))
-        } else {
-            Err(ErrorKind::Format)
+        if local.is_empty() || domain.is_empty() {
+            return Err(ErrorKind::Format);
         }
+        if !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || EMAIL_LOCAL_SIGNS.contains(c))
+        {
+            return Err(ErrorKind::Characters);
+        }
+        if local.len() > 64
+            || local.starts_with('.')
+            || local.ends_with('.')
+            || local.contains("..")
+        {
+            return Err(ErrorKind::Format);
+        }
+        let ascii = ascii_domain(domain).ok_or(ErrorKind::Format)?;
+        let (unicode, _) = idna::domain_to_unicode(&ascii);
+        Ok(Email(format!("{local}@{unicode}")))
+    }
+
+    /// The address with its domain in ASCII (`xn--…`), as mail headers take it.
+    pub fn ascii(&self) -> String {
+        let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
+        // Checked by `parse`: the conversion succeeds.
+        format!("{local}@{}", ascii_domain(domain).unwrap_or_default())
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A domain as mail needs it: UTS 46 (as browsers map a host name: `ｅｘａｍｐｌｅ.dk`
+/// is `example.dk`, `æblehaven.dk` is `xn--blehaven-i0a.dk`), then checked as DNS takes it:
+/// at most 253 characters, at least two labels of 1-63 letters, digits and hyphens, not
+/// beginning or ending with a hyphen, and a top-level label of letters (or `xn--`).
+/// `form.js` makes the same checks on the browser's own conversion (`new URL`).
+pub fn ascii_domain(domain: &str) -> Option<String> {
+    use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+    let ascii = Uts46::new()
+        .to_ascii(
+            domain.as_bytes(),
+            AsciiDenyList::URL,
+            Hyphens::Allow,
+            DnsLength::Ignore,
+        )
+        .ok()?;
+    let labels: Vec<&str> = ascii.split('.').collect();
+    let ok = ascii.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && labels.last().is_some_and(|tld| {
+            tld.starts_with("xn--")
+                || (tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        });
+    ok.then(|| ascii.into_owned())
 }
 
 /// A Danish phone number, stored as `+45XXXXXXXX`. Accepts spaces, dashes, dots,
@@ -267,9 +307,32 @@ mod tests {
             "Anne.Hansen@kommune.dk"
         );
         assert_eq!(
-            Email::parse("ø@æblehaven.dk", 254).unwrap().as_str(),
-            "ø@æblehaven.dk"
+            Email::parse("anne@Æblehaven.dk", 254).unwrap().as_str(),
+            "anne@æblehaven.dk"
         );
+        // As UTS 46 maps the domain (and as it is then written on the mail).
+        assert_eq!(
+            Email::parse("anne@ｅｘａｍｐｌｅ.dk", 254)
+                .unwrap()
+                .as_str(),
+            "anne@example.dk"
+        );
+        assert_eq!(
+            Email::parse("anne@x².dk", 254).unwrap().ascii(),
+            "anne@x2.dk"
+        );
+        // What a mail client reads specially, or what is not ASCII, before the @.
+        for bad in [
+            "ø@æblehaven.dk",
+            "=?utf-8?b?QWRtaW4=?=@c.dk",
+            "a%b@c.dk",
+            "a!b@c.dk",
+            "\"a\"@c.dk",
+            "a{b}@c.dk",
+            "a b@c.dk",
+        ] {
+            assert_eq!(Email::parse(bad, 254), Err(ErrorKind::Characters), "{bad}");
+        }
         for bad in [
             "",
             "a",
@@ -277,13 +340,15 @@ mod tests {
             "@b.dk",
             "a@b",
             "a@b.d",
-            "a b@c.dk",
             "a@b..dk",
             "a@-b.dk",
             ".a@b.dk",
             "a..b@c.dk",
             "a@b.dk.",
             "a@b.1k",
+            "a@x_y.dk",
+            "a@b.dk/x",
+            "a@日本語の長いドメイン名はとても長くなりますので気をつけてくださいね本当に.jp",
         ] {
             assert_eq!(Email::parse(bad, 254), Err(ErrorKind::Format), "{bad}");
         }
@@ -421,7 +486,13 @@ mod tests {
         }
 
         #[test]
-        fn emails_never_panic_and_valid_ones_round_trip(local in "[a-z0-9._%+-]{1,20}", domain in "[a-z0-9-]{1,20}", tld in "[a-z]{2,6}", junk in "\\PC{0,40}") {
+        fn a_sign_a_mail_client_reads_specially_is_refused_before_the_at(before in "[a-z]{0,5}", sign in "[=?%!#$&*/^`{|}~\"(),:;<>\\[\\] ]", after in "[a-z]{0,5}") {
+            let text = format!("{before}{sign}{after}@example.dk");
+            prop_assert_eq!(Email::parse(&text, 254), Err(ErrorKind::Characters), "{}", text);
+        }
+
+        #[test]
+        fn emails_never_panic_and_valid_ones_round_trip(local in "[a-z0-9._+'-]{1,20}", domain in "[a-z0-9-]{1,20}", tld in "[a-z]{2,6}", junk in "\\PC{0,40}") {
             let _ = Email::parse(&junk, 254);
             let text = format!("{local}@{domain}.{tld}");
             let expect_ok = !local.starts_with('.') && !local.ends_with('.') && !local.contains("..") && !domain.starts_with('-') && !domain.ends_with('-');

@@ -306,7 +306,13 @@ impl Settings {
             )
         })?;
         let from = match var(env::MAIL_FROM_NAME) {
-            Some(name) => from.named(name),
+            Some(name) => from.checked_name(&name).map_err(|_| {
+                format!(
+                    "{} has a control character (a line break would add a header to every \
+                     mail): give the name on one line",
+                    env::MAIL_FROM_NAME
+                )
+            })?,
             None => from,
         };
         let site_url = var(env::SITE_URL).ok_or_else(|| {

@@ -24,6 +24,7 @@ use crate::store::StoreError;
 /// How long a lease holds: longer than one application's two sends and their marks can
 /// take ([`super::stream::RECORD_BUDGET`]), shorter than the sweep's period.
 pub const LEASE: Duration = Duration::from_secs(5 * 60);
+const _: () = assert!(LEASE.as_secs() > 2 * super::stream::RECORD_BUDGET.as_secs());
 
 /// The scheduled sweep leaves applications younger than this to the stream.
 pub const SCHEDULED_MIN_AGE: Duration = Duration::from_secs(5 * 60);

@@ -280,7 +280,7 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 /// A moto with the table (and its stream), the form handler over it, and SES at `ses`
 /// with the sender verified.
-async fn setup(moto: &Moto, table: &str) -> Arc<AppState> {
+pub(crate) async fn setup(moto: &Moto, table: &str) -> Arc<AppState> {
     let st = state(moto, table, day("2019-03-01"), 10_000).await;
     verify_sender(&ses_client(&moto.endpoint())).await;
     st
@@ -294,7 +294,11 @@ fn reference_of(body: &str) -> String {
 }
 
 /// The marks on the application `reference`.
-async fn marks(moto: &Moto, table: &str, reference: &str) -> HashMap<String, AttributeValue> {
+pub(crate) async fn marks(
+    moto: &Moto,
+    table: &str,
+    reference: &str,
+) -> HashMap<String, AttributeValue> {
     moto.client()
         .get_item()
         .table_name(table)
@@ -505,14 +509,25 @@ async fn ses_unreachable_fails_exactly_the_applications_and_the_retry_sends_each
 }
 
 #[tokio::test]
-async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_caseworkers_still_hear() {
+async fn an_address_ses_refuses_is_refused_for_good_and_counted_the_caseworkers_still_hear() {
     let moto = Moto::start();
     let st = setup(&moto, "refused").await;
-    let post = json_post(&as_json(VALID).replace("anne@example.dk", "ø@eksempel.dk"));
+    // An address containing the sender's: still the applicant's, refused for good.
+    let applicant = format!("x{SENDER}");
+    let post = json_post(&as_json(VALID).replace("anne@example.dk", &applicant));
     let (status, _, body) = send(&st, post).await;
     assert_eq!(status, StatusCode::CREATED, "the form takes the address");
     let reference = reference_of(&body);
-    let notifier = notifier(&moto, &moto.endpoint(), "refused");
+    // SES refuses the second send (the receipt), naming the recipient.
+    let proxy = crate::ses_proxy::SesProxy::start(&moto.endpoint(), move |i| {
+        if i == 1 {
+            crate::ses_proxy::Fault::RejectRecipient
+        } else {
+            crate::ses_proxy::Fault::Forward
+        }
+    })
+    .await;
+    let notifier = notifier(&moto, &proxy.endpoint, "refused");
     let records = stream_records(&moto, "refused").await;
     let (response, metrics) = handle_event(&notifier, lambda_event(&records), None).await;
     assert!(
@@ -522,11 +537,6 @@ async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_casewo
     let mails = sent(&moto.endpoint()).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].destinations, [CASEWORKERS]);
-    assert_eq!(
-        mails[0].header("Reply-To"),
-        None,
-        "no Reply-To mail cannot go to"
-    );
     assert_eq!(metrics.len(), 1, "{metrics:?}");
     let metric: serde_json::Value = serde_json::from_str(&metrics[0]).unwrap();
     assert_eq!(metric["kind"], "receipt");
@@ -536,13 +546,13 @@ async fn an_address_mail_cannot_go_to_is_refused_for_good_and_counted_the_casewo
         "DagtilbudVejledning/Mail"
     );
     assert!(
-        !metrics[0].contains("eksempel.dk"),
+        !metrics[0].contains("example.dk"),
         "no address in the metric"
     );
     let marks = marks(&moto, "refused", &reference).await;
     assert_eq!(
         marks["mail_receipt"].as_s().unwrap(),
-        "rejected no_usable_address",
+        "rejected MessageRejected",
         "marked: it is not tried again"
     );
 }

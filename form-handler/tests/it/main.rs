@@ -10,7 +10,9 @@ mod mail;
 mod moto;
 mod notifier_lambda;
 mod notify_cli;
+mod outbox;
 mod process;
 mod robust;
+mod ses_proxy;
 
 pub use moto::Moto;

@@ -23,10 +23,12 @@
   // U+0085 and keeps U+FEFF, JavaScript does the opposite.
   var WS = "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
   var TRIM = new RegExp("^[" + WS + "]+|[" + WS + "]+$", "g");
-  // char::is_alphanumeric (Alphabetic or a number category), char::is_alphabetic.
-  var EMAIL_LOCAL = /^[\p{Alphabetic}\p{N}!#$%&'*+\-/=?^_`{|}~.]+$/u;
-  var EMAIL_LABEL = /^[\p{Alphabetic}\p{N}-]+$/u;
-  var ALPHABETIC = /^\p{Alphabetic}+$/u;
+  // values.rs: the part before @ (ASCII letters, digits, EMAIL_LOCAL_SIGNS); the
+  // signs that end a host name in a URL (AsciiDenyList::URL) and white space.
+  var EMAIL_LOCAL = /^[A-Za-z0-9.\-_+']+$/;
+  var HOST_DENIED = /[\s%#\/:<>?@\[\\\]^|]/;
+  var LDH = /^[a-z0-9-]+$/;
+  var ASCII_ALPHA = /^[a-z]+$/;
   var CVR_WEIGHTS = [2, 7, 6, 5, 4, 3, 2, 1];
   var TICKED = ["on", "true", "1", "ja", "yes"];
 
@@ -48,25 +50,6 @@
         }
       }
       n++;
-    }
-    return n;
-  }
-
-  // Length in UTF-8 bytes (Rust's str::len).
-  function bytes(text) {
-    var n = 0;
-    for (var i = 0; i < text.length; i++) {
-      var c = text.charCodeAt(i);
-      if (c < 0x80) {
-        n += 1;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
     }
     return n;
   }
@@ -106,22 +89,39 @@
     }
     var local = text.slice(0, at);
     var domain = text.slice(at + 1);
-    var localOk =
-      local !== "" &&
-      bytes(local) <= 64 &&
-      local.charAt(0) !== "." &&
-      local.charAt(local.length - 1) !== "." &&
-      local.indexOf("..") < 0 &&
-      EMAIL_LOCAL.test(local);
-    var labels = domain.split(".");
-    var domainOk = labels.length >= 2;
-    for (var i = 0; domainOk && i < labels.length; i++) {
+    if (local === "" || domain === "") {
+      return "format";
+    }
+    if (!EMAIL_LOCAL.test(local)) {
+      return "characters";
+    }
+    if (local.length > 64 || local.charAt(0) === "." || local.charAt(local.length - 1) === "." || local.indexOf("..") >= 0) {
+      return "format";
+    }
+    return asciiDomain(domain) === null ? "format" : null;
+  }
+
+  // values.rs ascii_domain: the browser's own UTS 46 conversion of a host name, then the
+  // same DNS checks.
+  function asciiDomain(domain) {
+    if (HOST_DENIED.test(domain)) {
+      return null;
+    }
+    var ascii;
+    try {
+      ascii = new URL("http://" + domain + "/").hostname;
+    } catch (e) {
+      return null;
+    }
+    var labels = ascii.split(".");
+    var ok = ascii.length <= 253 && labels.length >= 2;
+    for (var i = 0; ok && i < labels.length; i++) {
       var l = labels[i];
-      domainOk = l !== "" && bytes(l) <= 63 && l.charAt(0) !== "-" && l.charAt(l.length - 1) !== "-" && EMAIL_LABEL.test(l);
+      ok = l.length >= 1 && l.length <= 63 && l.charAt(0) !== "-" && l.charAt(l.length - 1) !== "-" && LDH.test(l);
     }
     var tld = labels[labels.length - 1];
-    domainOk = domainOk && chars(tld) >= 2 && ALPHABETIC.test(tld);
-    return localOk && domainOk ? null : "format";
+    ok = ok && (tld.indexOf("xn--") === 0 || (tld.length >= 2 && ASCII_ALPHA.test(tld)));
+    return ok ? ascii : null;
   }
 
   // The same rules, in the same order, as values.rs: each error kind is one rule, so that

@@ -128,7 +128,7 @@ impl FieldKind {
                 }
                 v
             }
-            FieldKind::Email { .. } => vec![Format, TooLong],
+            FieldKind::Email { .. } => vec![Characters, Format, TooLong],
             FieldKind::Tel => vec![Characters, NotDanish, Format],
             FieldKind::Number { .. } => vec![Format, TooSmall, TooLarge],
             FieldKind::Select { .. } | FieldKind::Radio { .. } | FieldKind::Kommune => {

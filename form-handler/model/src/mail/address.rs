@@ -16,27 +16,19 @@ pub struct Address {
 /// Why an address cannot be used for mail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
-    /// The part before `@` has letters outside ASCII: neither plain mail headers nor SES
-    /// take it (that needs SMTPUTF8).
-    #[error("the part before @ is not ASCII")]
-    NotAscii,
     #[error("not an e-mail address")]
     Invalid,
+    /// A display name with a control character (a line break would start a new header).
+    #[error("the name has a control character")]
+    ControlInName,
 }
 
 impl Address {
-    /// The address of a checked e-mail address.
+    /// The address of a checked e-mail address: its domain in ASCII, as
+    /// [`crate::values::ascii_domain`] gives it (the check and the conversion are one).
     pub fn of(email: &Email) -> Result<Address, AddressError> {
-        let (local, domain) = email
-            .as_str()
-            .rsplit_once('@')
-            .ok_or(AddressError::Invalid)?;
-        if !local.is_ascii() {
-            return Err(AddressError::NotAscii);
-        }
-        let domain: Vec<String> = domain.split('.').map(idna_label).collect();
         Ok(Address {
-            email: format!("{local}@{}", domain.join(".")),
+            email: email.ascii(),
             name: None,
         })
     }
@@ -47,11 +39,25 @@ impl Address {
         Address::of(&email)
     }
 
-    /// The same address with a display name.
+    /// The same address with a display name; control characters are refused (see
+    /// [`Address::checked_name`]) and, should one come anyway, written as spaces.
     pub fn named(mut self, name: impl Into<String>) -> Address {
-        let name = name.into();
+        let name: String = name
+            .into()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
         self.name = (!name.trim().is_empty()).then(|| name.trim().to_string());
         self
+    }
+
+    /// The same address with a display name, refused when the name has a control
+    /// character (`MAIL_FROM_NAME` with CR LF would otherwise add a header).
+    pub fn checked_name(self, name: &str) -> Result<Address, AddressError> {
+        if name.chars().any(char::is_control) {
+            return Err(AddressError::ControlInName);
+        }
+        Ok(self.named(name))
     }
 
     /// `local@domain`.
@@ -82,118 +88,54 @@ fn display_name(name: &str) -> String {
     }
 }
 
-/// A domain label in its ASCII form: itself when ASCII, else `xn--` and its Punycode (RFC
-/// 3492). The label is already lower case and NFC (as [`Email::parse`] leaves it).
-fn idna_label(label: &str) -> String {
-    if label.is_ascii() {
-        label.to_string()
-    } else {
-        format!("xn--{}", punycode(label))
-    }
-}
-
-/// Punycode (RFC 3492, section 6.3): the basic code points, a `-`, then the others as
-/// generalised variable-length integers.
-fn punycode(input: &str) -> String {
-    const BASE: u32 = 36;
-    const T_MIN: u32 = 1;
-    const T_MAX: u32 = 26;
-    let digit = |d: u32| -> char {
-        char::from(if d < 26 {
-            b'a' + d as u8
-        } else {
-            b'0' + (d - 26) as u8
-        })
-    };
-    let code_points: Vec<u32> = input.chars().map(u32::from).collect();
-    let mut out: String = input.chars().filter(char::is_ascii).collect();
-    let basic = out.len() as u32;
-    if basic > 0 {
-        out.push('-');
-    }
-    let (mut n, mut delta, mut bias, mut handled) = (128u32, 0u32, 72u32, basic);
-    while (handled as usize) < code_points.len() {
-        let m = code_points
-            .iter()
-            .copied()
-            .filter(|&c| c >= n)
-            .min()
-            .unwrap_or(n);
-        delta += (m - n) * (handled + 1);
-        n = m;
-        for &c in &code_points {
-            if c < n {
-                delta += 1;
-            }
-            if c == n {
-                let mut q = delta;
-                let mut k = BASE;
-                loop {
-                    let t = if k <= bias {
-                        T_MIN
-                    } else if k >= bias + T_MAX {
-                        T_MAX
-                    } else {
-                        k - bias
-                    };
-                    if q < t {
-                        break;
-                    }
-                    out.push(digit(t + (q - t) % (BASE - t)));
-                    q = (q - t) / (BASE - t);
-                    k += BASE;
-                }
-                out.push(digit(q));
-                bias = adapt(delta, handled + 1, handled == basic);
-                delta = 0;
-                handled += 1;
-            }
-        }
-        delta += 1;
-        n += 1;
-    }
-    out
-}
-
-fn adapt(mut delta: u32, points: u32, first: bool) -> u32 {
-    delta /= if first { 700 } else { 2 };
-    delta += delta / points;
-    let mut k = 0;
-    while delta > ((36 - 1) * 26) / 2 {
-        delta /= 36 - 1;
-        k += 36;
-    }
-    k + (36 * delta) / (delta + 38)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn punycode_of_danish_and_other_labels() {
-        // Checked against Python's "label".encode("idna").
-        for (label, ascii) in [
-            ("æblehaven", "xn--blehaven-i0a"),
-            ("sønderborg", "xn--snderborg-l8a"),
-            ("århus", "xn--rhus-poa"),
-            ("ærø", "xn--r-3fa9c"),
-            ("bücher", "xn--bcher-kva"),
-            ("例え", "xn--r8jz45g"),
-            ("kommune", "kommune"),
+    fn domains_by_uts46_checked_as_dns_takes_them() {
+        for (typed, ascii) in [
+            ("a@æblehaven.dk", Some("a@xn--blehaven-i0a.dk")),
+            ("a@sønderborg.dk", Some("a@xn--snderborg-l8a.dk")),
+            ("a@bücher.de", Some("a@xn--bcher-kva.de")),
+            ("a@例え.jp", Some("a@xn--r8jz45g.jp")),
+            // Full-width letters are the ASCII ones (as browsers map them).
+            ("a@ｅｘａｍｐｌｅ.dk", Some("a@example.dk")),
+            ("a@EXAMPLE.DK", Some("a@example.dk")),
+            // Checked against Python's "label".encode("idna").
+            (
+                "a@一二三四五六七八九十一二三四五六七八九十一.dk",
+                Some("a@xn--4gqaakb7ac48dd77be6gf782hgaxh335fia935pja.dk"),
+            ),
+            // 36 characters are 81 in ASCII: longer than a DNS label may be.
+            (
+                "a@日本語の長いドメイン名はとても長くなりますので気をつけてくださいね本当に.jp",
+                None,
+            ),
+            ("a@-x.dk", None),
+            ("a@x_y.dk", None),
+            ("a@x.1", None),
         ] {
-            assert_eq!(idna_label(label), ascii, "{label}");
+            let got = Address::parse(typed).ok().map(|a| a.email().to_string());
+            assert_eq!(got.as_deref(), ascii, "{typed}");
         }
+    }
+
+    #[test]
+    fn a_control_character_in_the_senders_name_is_refused() {
+        let from = Address::parse("a@b.dk").unwrap();
+        assert_eq!(
+            from.clone().checked_name("Socialstyrelsen\r\nBcc: x@y.dk"),
+            Err(AddressError::ControlInName)
+        );
+        assert!(!from.named("A\r\nBcc: x@y.dk").header().contains('\n'));
     }
 
     #[test]
     fn addresses_for_headers() {
         let a = Address::parse("Anne@Æblehaven.DK").unwrap();
         assert_eq!(a.email(), "Anne@xn--blehaven-i0a.dk");
-        assert_eq!(
-            Address::parse("ø@æblehaven.dk"),
-            Err(AddressError::NotAscii)
-        );
+        assert_eq!(Address::parse("ø@æblehaven.dk"), Err(AddressError::Invalid));
         assert_eq!(
             Address::parse("ikke en adresse"),
             Err(AddressError::Invalid)

@@ -101,11 +101,14 @@ impl Ledger for DynamoStore {
             .key("pk", key(reference))
             .update_expression("SET #o = :me, #u = :until")
             // Pending; or stored before the flag existed with a mark missing (its marks
-            // still keep every mail from going twice).
+            // still keep every mail from going twice). A lease is taken only when there is
+            // none or it has expired, even by its own owner: a send with an unknown outcome
+            // keeps its lease so that no retry (the stream's, in the same process) repeats
+            // it at once.
             .condition_expression(
                 "attribute_exists(pk) \
                  AND (attribute_exists(#p) OR attribute_not_exists(#c) OR attribute_not_exists(#r)) \
-                 AND (attribute_not_exists(#u) OR #u < :now OR #o = :me)",
+                 AND (attribute_not_exists(#u) OR #u < :now)",
             )
             .expression_attribute_names("#p", PENDING)
             .expression_attribute_names("#c", super::marks::attribute(MailKind::Caseworkers))
