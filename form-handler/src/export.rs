@@ -8,18 +8,28 @@ use crate::application::{NewApplication, answer_text as value_text};
 use crate::definition::FormDef;
 use crate::kommuner::Kommuner;
 
-/// A cell as text, with a leading `'` when Excel would read it as a formula.
+/// What makes a spreadsheet read a cell as a formula when it starts with it.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A cell as text, harmless however the file is opened: with `;` as the separator (Danish
+/// Excel) or with `,` (where quoting does not protect what follows a `,` inside a quoted
+/// cell, since the field then starts in the middle). Every piece of the text that would
+/// begin a field in either reading and starts with [`FORMULA_START`] gets a leading `'`.
 fn cell(text: &str) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let text = if risky {
-        format!("'{text}")
+    let mut defused = String::with_capacity(text.len() + 2);
+    let mut at_start = true;
+    for c in text.chars() {
+        if at_start && FORMULA_START.contains(&c) {
+            defused.push('\'');
+        }
+        defused.push(c);
+        // A field may start after a separator (and the spaces or quote a reader skips).
+        at_start = matches!(c, ';' | ',') || (at_start && matches!(c, ' ' | '"'));
+    }
+    if defused.contains([';', '"', '\n', '\r', ',']) {
+        format!("\"{}\"", defused.replace('"', "\"\""))
     } else {
-        text.to_string()
-    };
-    if text.contains([';', '"', '\n', '\r', ',']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+        defused
     }
 }
 
@@ -94,6 +104,40 @@ mod tests {
         assert_eq!(cell("a;b"), "\"a;b\"");
         assert_eq!(cell("sagde \"hej\""), "\"sagde \"\"hej\"\"\"");
         assert_eq!(cell("Ærø"), "Ærø");
+        assert_eq!(cell("1,=cmd"), "\"1,'=cmd\"");
+        assert_eq!(cell("a; +45 22"), "\"a; '+45 22\"");
+        assert_eq!(cell("\"=x"), "\"\"\"'=x\"");
+    }
+
+    /// Every field of a line, read naively with `separator` (no quoting, as a reader with
+    /// the other separator sees a quoted cell), after the spaces and quotes it skips.
+    fn naive_fields(line: &str, separator: char) -> Vec<String> {
+        line.split(separator)
+            .map(|f| f.trim_start_matches([' ', '"']).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn no_field_starts_a_formula_with_either_separator() {
+        let nasty = [
+            "=HYPERLINK(\"http://x\")",
+            "a,=1+1",
+            "b;@SUM(1)",
+            "c, -2",
+            "d,\"+3",
+            "ok",
+            "x;;=y",
+        ];
+        let line: Vec<String> = nasty.iter().map(|t| cell(t)).collect();
+        let line = line.join(";");
+        for separator in [';', ','] {
+            for field in naive_fields(&line, separator) {
+                assert!(
+                    !field.starts_with(FORMULA_START),
+                    "`{field}` read with `{separator}` in {line}"
+                );
+            }
+        }
     }
 
     #[test]

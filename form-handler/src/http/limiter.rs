@@ -108,9 +108,10 @@ impl RateLimiter {
 }
 
 /// The client for rate limiting: [`VIEWER_ADDRESS_HEADER`], else the first
-/// `X-Forwarded-For` address, else one shared bucket. An IPv6 address counts by its /64
-/// network (one household or office gets a whole /64 and could otherwise take a new
-/// address for every post).
+/// `X-Forwarded-For` address, else one shared bucket. An IPv6 address counts by its /56
+/// network (a household or office is given a /56 or a /48 and could otherwise take a new
+/// address, or a new /64, for every post). This per-instance limit is a second line behind
+/// the distribution's own (the WAF rate rule in infra/template.yaml).
 pub(super) fn client_key(headers: &HeaderMap) -> String {
     let first = |name: &str| {
         headers
@@ -129,7 +130,7 @@ pub(super) fn client_key(headers: &HeaderMap) -> String {
             Some(v4) => v4.to_string(),
             None => {
                 let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                format!("{:x}:{:x}:{:x}:{:x}::/56", s[0], s[1], s[2], s[3] & 0xff00)
             }
         },
         // Not an address (a proxy's odd header): itself, bounded.
@@ -157,9 +158,12 @@ mod tests {
     #[test]
     fn an_ipv6_network_is_one_client() {
         let key = |a: &'static str| client_key(&headers(&[(VIEWER_ADDRESS_HEADER, a)]));
-        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:0::/56");
         assert_eq!(key("2001:db8:1:2:ffff:1:2:3"), key("2001:db8:1:2::1"));
-        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
+        // Another /64 of the same /56: the same client.
+        assert_eq!(key("2001:db8:1:ff::1"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:100::1"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:2:2::1"), key("2001:db8:1:2::1"));
         assert_eq!(key("::ffff:198.51.100.7"), "198.51.100.7");
     }
 

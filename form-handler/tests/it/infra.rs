@@ -149,6 +149,21 @@ fn the_lambda_may_do_exactly_what_the_store_does_on_the_table() {
         resources,
         BTreeSet::from(["ApplicationsTable.Arn".to_string()])
     );
+    // Its own items only: the prefixes of the keys the store writes.
+    for s in statements.iter().filter(|s| {
+        strings(&s["Action"])
+            .iter()
+            .any(|a| a.starts_with("dynamodb:"))
+    }) {
+        let prefixes: BTreeSet<String> = form_handler::store::dynamo::KEY_PREFIXES
+            .iter()
+            .map(|p| format!("{p}*"))
+            .collect();
+        assert_eq!(
+            strings(&s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]),
+            prefixes
+        );
+    }
 }
 
 #[test]
@@ -161,7 +176,10 @@ fn the_table_has_the_index_and_ttl_the_store_uses() {
         .iter()
         .map(|i| text(&i["IndexName"]))
         .collect();
-    assert_eq!(indexes, [INDEX]);
+    assert_eq!(
+        indexes,
+        [INDEX, form_handler::store::dynamo::outbox::PENDING_INDEX]
+    );
     assert_eq!(
         text(&props["TimeToLiveSpecification"]["AttributeName"]),
         "expires_at"

@@ -132,11 +132,20 @@ fn the_notifier_may_do_exactly_what_its_code_does() {
     assert_eq!(granted, needed);
 
     let stream = statement_with(&t, "dynamodb:GetRecords");
-    assert_eq!(strings(&stream["Action"]), set(STREAM_ACTIONS));
+    let reading: Vec<&str> = STREAM_ACTIONS
+        .iter()
+        .copied()
+        .filter(|a| *a != "dynamodb:ListStreams")
+        .collect();
+    assert_eq!(strings(&stream["Action"]), set(&reading));
     assert_eq!(
         text(&stream["Resource"]),
         "${ApplicationsTable.Arn}/stream/*"
     );
+    // ListStreams names no resource: alone, on "*".
+    let listing = statement_with(&t, "dynamodb:ListStreams");
+    assert_eq!(strings(&listing["Action"]), set(&["dynamodb:ListStreams"]));
+    assert_eq!(text(&listing["Resource"]), "*");
 
     let table_actions: BTreeSet<String> = statements(&t)
         .iter()

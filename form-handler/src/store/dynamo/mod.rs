@@ -42,6 +42,10 @@ pub const OPERATIONS: &[&str] = &["TransactWriteItems", "GetItem"];
 /// [`INDEX`]) runs with the operator's own credentials, not the Lambda's.
 pub const IAM_ACTIONS: &[&str] = &["dynamodb:PutItem", "dynamodb:GetItem"];
 
+/// The key prefixes of the items the handler writes and reads (its IAM grant is limited
+/// to them with `dynamodb:LeadingKeys`).
+pub const KEY_PREFIXES: &[&str] = &["APP#", "IDEM#"];
+
 pub struct DynamoStore {
     pub(crate) client: Client,
     pub(crate) table: String,
