@@ -15,11 +15,11 @@ import urllib.request
 import boto3
 from botocore.config import Config
 
-BIN = os.environ["BIN"]
-NOTIFIER = os.environ["NOTIFIER"]
-API = os.environ["API"]
-N = int(os.environ["N"])
-ROUNDS = int(os.environ["ROUNDS"])
+BIN = os.environ.get("BIN", "")
+NOTIFIER = os.environ.get("NOTIFIER", "")
+API = os.environ.get("API", "")
+N = int(os.environ.get("N", "1000"))
+ROUNDS = int(os.environ.get("ROUNDS", "3"))
 TABLE = "applications"
 SENDER = "ansoegninger@dagtilbud.example.dk"
 REGION = "eu-central-1"
@@ -244,4 +244,5 @@ def main():
         raise SystemExit(1)
 
 
-main()
+if __name__ == "__main__":
+    main()
