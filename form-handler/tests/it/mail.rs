@@ -148,30 +148,26 @@ pub(crate) fn lambda_event(records: &[Record]) -> aws_lambda_events::event::dyna
     serde_json::from_value(serde_json::json!({ "Records": records })).unwrap()
 }
 
-/// A mail moto's SES took.
+/// A mail moto's SES took, as a mail client reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct SentMail {
     pub destinations: Vec<String>,
-    pub headers: Vec<(String, String)>,
+    pub subject: String,
+    /// `Name <address>`.
+    pub from: String,
+    pub reply_to: Option<String>,
     pub text: String,
     pub html: String,
 }
 
 impl SentMail {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     pub fn subject(&self) -> String {
-        decode_words(self.header("Subject").unwrap_or(""))
+        self.subject.clone()
     }
 
     /// Everything a reader sees: subject, both parts.
     pub fn all_text(&self) -> String {
-        format!("{}\n{}\n{}", self.subject(), self.text, self.html)
+        format!("{}\n{}\n{}", self.subject, self.text, self.html)
     }
 }
 
@@ -201,41 +197,16 @@ pub(crate) async fn sent(endpoint: &str) -> Vec<SentMail> {
         .collect()
 }
 
+/// A raw message as a mail client reads it (mail-parser: encoded words, quoted-printable and
+/// base64 decoded).
 fn parse_raw(m: &serde_json::Value) -> SentMail {
-    let raw = m["raw_data"].as_str().unwrap().replace("\r\n", "\n");
-    let (head, body) = raw.split_once("\n\n").unwrap();
-    let mut headers: Vec<(String, String)> = Vec::new();
-    for line in head.lines() {
-        if line.starts_with(' ') {
-            // Unfolding keeps the white space.
-            headers.last_mut().unwrap().1.push_str(line);
-        } else if let Some((n, v)) = line.split_once(": ") {
-            headers.push((n.to_string(), v.to_string()));
-        }
-    }
-    let content_type = headers
-        .iter()
-        .find(|(n, _)| n == "Content-Type")
-        .unwrap()
-        .1
-        .clone();
-    let boundary = content_type
-        .split("boundary=\"")
-        .nth(1)
-        .unwrap()
-        .trim_end_matches('"');
-    let mut text = String::new();
-    let mut html = String::new();
-    for part in body.split(&format!("--{boundary}")) {
-        let Some((part_head, part_body)) = part.split_once("\n\n") else {
-            continue;
-        };
-        let decoded = String::from_utf8(base64_decode(&part_body.replace('\n', ""))).unwrap();
-        if part_head.contains("text/plain") {
-            text = decoded;
-        } else if part_head.contains("text/html") {
-            html = decoded;
-        }
+    let raw = m["raw_data"].as_str().unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .unwrap();
+    // RFC 2047: lines with encoded words at most 76 characters (and so every line here).
+    for line in raw.split("\r\n") {
+        assert!(line.len() <= 76 && line.is_ascii(), "{line}");
     }
     SentMail {
         destinations: m["destinations"]
@@ -244,38 +215,20 @@ fn parse_raw(m: &serde_json::Value) -> SentMail {
             .iter()
             .map(|d| d.as_str().unwrap().to_string())
             .collect(),
-        headers,
-        text,
-        html,
+        subject: parsed.subject().unwrap_or_default().to_string(),
+        from: parsed
+            .from()
+            .and_then(|a| a.first())
+            .map(|a| format!("{} <{}>", a.name().unwrap_or(""), a.address().unwrap_or("")))
+            .unwrap_or_default(),
+        reply_to: parsed
+            .reply_to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_string),
+        text: parsed.body_text(0).unwrap_or_default().into_owned(),
+        html: parsed.body_html(0).unwrap_or_default().into_owned(),
     }
-}
-
-/// A header value with its RFC 2047 encoded words decoded (white space between two encoded
-/// words is not part of the text; elsewhere it is).
-pub(crate) fn decode_words(value: &str) -> String {
-    let mut out = String::new();
-    let mut previous_encoded = false;
-    for (i, word) in value.split_whitespace().enumerate() {
-        let encoded = word
-            .strip_prefix("=?UTF-8?B?")
-            .and_then(|w| w.strip_suffix("?="));
-        if i > 0 && !(previous_encoded && encoded.is_some()) {
-            out.push(' ');
-        }
-        match encoded {
-            Some(b64) => out.push_str(&String::from_utf8(base64_decode(b64)).unwrap()),
-            None => out.push_str(word),
-        }
-        previous_encoded = encoded.is_some();
-    }
-    out
-}
-
-fn base64_decode(text: &str) -> Vec<u8> {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .unwrap()
 }
 
 /// A moto with the table (and its stream), the form handler over it, and SES at `ses`
@@ -332,13 +285,13 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
     assert_eq!(mails.len(), 2, "{mails:?}");
     let caseworkers = &mails[0];
     assert_eq!(caseworkers.destinations, [CASEWORKERS]);
-    assert_eq!(caseworkers.header("Reply-To"), Some("anne@example.dk"));
+    assert_eq!(caseworkers.reply_to.as_deref(), Some("anne@example.dk"));
     assert_eq!(
         caseworkers.subject(),
         format!("Ny ansøgning: Minivejledningsforløb – {reference}")
     );
     assert_eq!(
-        decode_words(caseworkers.header("From").unwrap()),
+        caseworkers.from,
         format!("Socialstyrelsen – Dagtilbud <{SENDER}>")
     );
     // Every answer with its label, as the export shows it, in both parts.
@@ -373,7 +326,7 @@ async fn each_application_mails_the_caseworkers_every_answer_and_the_applicant_a
 
     let receipt = &mails[1];
     assert_eq!(receipt.destinations, ["anne@example.dk"]);
-    assert_eq!(receipt.header("Reply-To"), None);
+    assert_eq!(receipt.reply_to, None);
     assert!(
         receipt.subject().ends_with(&reference),
         "{}",

@@ -108,15 +108,35 @@ function parseEml(text) {
   const boundary = /boundary="([^"]+)"/.exec(headers.get('content-type') ?? '')?.[1];
   const parts = {};
   for (const part of rest.join('\n\n').split(`--${boundary}`)) {
-    const m = /Content-Type: text\/(plain|html)[^\n]*\nContent-Transfer-Encoding: base64\n\n([\s\S]*)/.exec(part);
-    if (m) parts[m[1]] = Buffer.from(m[2].replace(/\s+/g, ''), 'base64').toString('utf8');
+    const m = /Content-Type: text\/(plain|html)[^\n]*\nContent-Transfer-Encoding: (base64|quoted-printable)\n\n([\s\S]*)/.exec(part);
+    if (m) parts[m[1]] = m[2] === 'base64' ? Buffer.from(m[3].replace(/\s+/g, ''), 'base64').toString('utf8') : quotedPrintable(m[3]);
   }
   return { headers, parts };
 }
 
-// A header with its RFC 2047 encoded words decoded.
+// Quoted-printable (RFC 2045): soft line breaks joined, =XX as bytes, read as UTF-8.
+function quotedPrintable(text) {
+  const joined = text.replace(/=\n/g, '').replace(/\n$/, '');
+  const bytes = [];
+  for (let i = 0; i < joined.length; i++) {
+    if (joined[i] === '=' && /^[0-9A-F]{2}$/i.test(joined.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(joined.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(joined[i], 'utf8'));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+// The address of an address header without a display name: `<a@b.dk>` or `a@b.dk`.
+const address = (value) => (value ?? '').trim().replace(/^<(.*)>$/, '$1');
+
+// A header with its RFC 2047 encoded words (B or Q) decoded; white space between two
+// encoded words is not part of the text.
 const decodeWords = (value) =>
-  value.replace(/=\?UTF-8\?B\?([^?]*)\?=(\s+(?==\?UTF-8\?B\?))?/g, (_, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+  value.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=(\s+(?==\?utf-8\?[BQ]\?))?/gi, (_, kind, data) =>
+    kind.toUpperCase() === 'B'
+      ? Buffer.from(data, 'base64').toString('utf8')
+      : quotedPrintable(data.replace(/_/g, ' ')));
 
 // ---------------------------------------------------------------------------------------------
 
@@ -181,12 +201,12 @@ async function main(opts) {
       const problems = [];
       for (const [kind, file] of Object.entries(files)) eml[kind] = parseEml(fs.readFileSync(file, 'utf8'));
       const cw = eml.caseworkers.headers;
-      if (cw.get('to') !== 'dagtilbudsvejledning@socialstyrelsen.dk') problems.push(`caseworkers To ${show(cw.get('to'))}`);
-      if (cw.get('reply-to') !== APPLICANT.kontakt_email) problems.push(`caseworkers Reply-To ${show(cw.get('reply-to'))}`);
+      if (address(cw.get('to')) !== 'dagtilbudsvejledning@socialstyrelsen.dk') problems.push(`caseworkers To ${show(cw.get('to'))}`);
+      if (address(cw.get('reply-to')) !== APPLICANT.kontakt_email) problems.push(`caseworkers Reply-To ${show(cw.get('reply-to'))}`);
       if (decodeWords(cw.get('subject') ?? '') !== `Ny ansøgning: Minivejledningsforløb – ${reference}`) problems.push(`caseworkers Subject ${show(decodeWords(cw.get('subject') ?? ''))}`);
-      if (!/^=\?UTF-8\?B\?/.test(cw.get('subject') ?? '')) problems.push('the subject is not encoded (it has æøå)');
+      if (!/^=\?utf-8\?[BQ]\?/i.test(cw.get('subject') ?? '')) problems.push('the subject is not encoded (it has æøå)');
       const rc = eml.receipt.headers;
-      if (rc.get('to') !== APPLICANT.kontakt_email) problems.push(`receipt To ${show(rc.get('to'))}`);
+      if (address(rc.get('to')) !== APPLICANT.kontakt_email) problems.push(`receipt To ${show(rc.get('to'))}`);
       if (rc.has('reply-to')) problems.push('the receipt has a Reply-To');
       if (!decodeWords(rc.get('subject') ?? '').endsWith(reference)) problems.push(`receipt Subject ${show(decodeWords(rc.get('subject') ?? ''))}`);
       for (const kind of Object.keys(files)) {

@@ -1,161 +1,96 @@
-//! A mail as an Internet message (RFC 5322 with MIME), for the `.eml` files of local
-//! previews: headers in ASCII (æøå as RFC 2047 encoded words), a `multipart/alternative`
-//! body with the plain text first and the HTML second, both UTF-8 in base64.
+//! A mail as an Internet message (RFC 5322 with MIME): what SES is given raw, and the
+//! `.eml` files of local previews. Built by `mail-builder`, not by hand: headers in ASCII
+//! (æøå as RFC 2047 encoded words, folded within 76 characters a line), a
+//! `multipart/alternative` body with the plain text first and the HTML second, in UTF-8.
+
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address as Header;
 
 use super::{Address, Mail};
 
+/// An address as a header value.
+fn header(address: &Address) -> Header<'_> {
+    Header::new_address(address.name(), address.email())
+}
+
 /// The message for `mail` from `from`, sent at `date`.
 pub fn to_eml(mail: &Mail, from: &Address, date: jiff::Timestamp) -> String {
-    let boundary = format!("=_{}_{}", mail.reference, mail.kind.as_str());
-    let mut out = String::new();
-    let mut header = |name: &str, value: &str| {
-        out.push_str(name);
-        out.push_str(": ");
-        out.push_str(value);
-        out.push_str("\r\n");
-    };
-    header("From", &from.header());
-    header(
-        "To",
-        &mail
-            .to
-            .iter()
-            .map(Address::header)
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
-    if let Some(reply_to) = &mail.reply_to {
-        header("Reply-To", &reply_to.header());
-    }
-    header("Subject", &encoded_words(&mail.subject));
-    header("Date", &rfc5322_date(date));
-    header(
-        "Message-ID",
-        &format!(
-            "<{}.{}@preview.invalid>",
+    let mut message = MessageBuilder::new()
+        .from(header(from))
+        .to(Header::new_list(mail.to.iter().map(header).collect()))
+        .subject(mail.subject.as_str())
+        .date(date.as_second())
+        .message_id(format!(
+            "{}.{}@preview.invalid",
             mail.reference,
             mail.kind.as_str()
-        ),
-    );
-    header("MIME-Version", "1.0");
-    header(
-        "Content-Type",
-        &format!("multipart/alternative; boundary=\"{boundary}\""),
-    );
-    out.push_str("\r\n");
-    for (kind, body) in [("plain", &mail.text), ("html", &mail.html)] {
-        out.push_str(&format!(
-            "--{boundary}\r\nContent-Type: text/{kind}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        ));
-        let encoded = base64(body.as_bytes());
-        for line in encoded.as_bytes().chunks(76) {
-            out.push_str(std::str::from_utf8(line).unwrap_or_default());
-            out.push_str("\r\n");
-        }
+        ))
+        .text_body(mail.text.as_str())
+        .html_body(mail.html.as_str());
+    if let Some(reply_to) = &mail.reply_to {
+        message = message.reply_to(header(reply_to));
     }
-    out.push_str(&format!("--{boundary}--\r\n"));
-    out
-}
-
-/// `text` as a header value: itself when it is printable ASCII, else RFC 2047 encoded words
-/// (`=?UTF-8?B?...?=`), each at most 75 characters and never splitting a character,
-/// separated by folding white space.
-pub fn encoded_words(text: &str) -> String {
-    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        return text.to_string();
-    }
-    // 45 bytes of UTF-8 are 60 base64 characters: 72 with `=?UTF-8?B?` and `?=`.
-    let mut words = Vec::new();
-    let mut start = 0;
-    let mut end = 0;
-    for (i, c) in text.char_indices() {
-        if i + c.len_utf8() - start > 45 {
-            words.push(&text[start..end]);
-            start = i;
-        }
-        end = i + c.len_utf8();
-    }
-    words.push(&text[start..end]);
-    words
-        .iter()
-        .map(|w| format!("=?UTF-8?B?{}?=", base64(w.as_bytes())))
-        .collect::<Vec<_>>()
-        .join("\r\n ")
-}
-
-/// `Fri, 01 Mar 2019 10:05:00 +0000`
-fn rfc5322_date(at: jiff::Timestamp) -> String {
-    at.strftime("%a, %d %b %Y %H:%M:%S +0000").to_string()
-}
-
-/// Standard base64 with padding (RFC 4648).
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    // Writing into a String cannot fail.
+    message.write_to_string().unwrap_or_default()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::MailKind;
 
-    #[test]
-    fn base64_as_the_rfc_gives_it() {
-        // RFC 4648, section 10.
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
+    fn mail(subject: &str) -> Mail {
+        Mail {
+            kind: MailKind::Receipt,
+            reference: "ABC-DEF-GHJ".into(),
+            to: vec![
+                Address::parse("anne@æblehaven.dk")
+                    .unwrap()
+                    .named("Anne Sørensen"),
+            ],
+            reply_to: None,
+            subject: subject.into(),
+            html: "<p>Tak for ansøgningen</p>".into(),
+            text: "Tak for ansøgningen".into(),
         }
     }
 
+    fn from() -> Address {
+        Address::parse("dagtilbud@socialstyrelsen.dk")
+            .unwrap()
+            .named("Rådgivning på dagtilbudsområdet, Socialstyrelsen")
+    }
+
     #[test]
-    fn long_danish_subjects_become_short_encoded_words() {
+    fn every_line_stays_within_the_rfcs_limits() {
         let subject =
             "Ny ansøgning: Minivejledningsforløb til selvejende og private dagtilbud – ABC-DEF-GHJ";
-        let encoded = encoded_words(subject);
-        let mut decoded = Vec::new();
-        for word in encoded.split("\r\n ") {
-            assert!(word.len() <= 75, "{word}");
-            let b64 = word
-                .strip_prefix("=?UTF-8?B?")
-                .and_then(|w| w.strip_suffix("?="))
-                .unwrap();
-            decoded.extend(decode(b64));
+        let eml = to_eml(&mail(subject), &from(), jiff::Timestamp::UNIX_EPOCH);
+        for line in eml.split("\r\n") {
+            assert!(line.len() <= 76, "{} characters: {line}", line.len());
+            assert!(line.is_ascii(), "{line}");
         }
-        assert_eq!(String::from_utf8(decoded).unwrap(), subject);
-        assert_eq!(encoded_words("Plain ASCII"), "Plain ASCII");
-    }
-
-    fn decode(text: &str) -> Vec<u8> {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .unwrap()
+        let parsed = mail_parser::MessageParser::default()
+            .parse(eml.as_bytes())
+            .unwrap();
+        assert_eq!(parsed.subject(), Some(subject));
+        assert_eq!(parsed.body_text(0).as_deref(), Some("Tak for ansøgningen"));
+        let to = parsed.to().and_then(|t| t.first()).unwrap();
+        assert_eq!(to.address(), Some("anne@xn--blehaven-i0a.dk"));
+        assert_eq!(to.name(), Some("Anne Sørensen"));
+        let from = parsed.from().and_then(|t| t.first()).unwrap();
+        assert_eq!(
+            from.name(),
+            Some("Rådgivning på dagtilbudsområdet, Socialstyrelsen")
+        );
     }
 
     #[test]
-    fn dates_as_mail_writes_them() {
-        let at: jiff::Timestamp = "2019-03-01T09:05:00Z".parse().unwrap();
-        assert_eq!(rfc5322_date(at), "Fri, 01 Mar 2019 09:05:00 +0000");
+    fn a_name_cannot_add_a_header() {
+        let from = Address::parse("a@b.dk")
+            .unwrap()
+            .named("Socialstyrelsen\r\nBcc: x@y.dk");
+        let eml = to_eml(&mail("Kvittering"), &from, jiff::Timestamp::UNIX_EPOCH);
+        assert!(!eml.lines().any(|l| l.starts_with("Bcc:")), "{eml}");
     }
 }
