@@ -13,8 +13,13 @@ use crate::api::{VALID, as_json, json_post, send, state};
 /// Runs `form-handler notify --once` with DynamoDB at `dynamodb` and SES at `ses`; (exit
 /// code, standard error).
 fn notify_once(dynamodb: &str, ses: &str, table: &str) -> (i32, String) {
+    notify(&["notify", "--once"], dynamodb, ses, table)
+}
+
+/// Runs `form-handler` with `args` (a `notify` command) against the endpoints.
+fn notify(args: &[&str], dynamodb: &str, ses: &str, table: &str) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_form-handler"))
-        .args(["notify", "--once"])
+        .args(args)
         .env_clear()
         .envs([
             ("APPLICATIONS_TABLE", table),
@@ -89,4 +94,40 @@ async fn notify_once_sends_what_is_due_once_and_says_what_it_could_not() {
         4,
         "two applications, two mails each, once: {mails:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_sweep_sends_what_is_pending_and_leaves_the_young_to_the_stream() {
+    let moto = Moto::start();
+    let st = state(&moto, "sweep", crate::api::day("2019-03-01"), 10_000).await;
+    let (status, _, _) = send(&st, json_post(&as_json(VALID))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let run = |args: &'static [&'static str]| {
+        let d = moto.endpoint();
+        tokio::task::spawn_blocking(move || notify(args, &d, &d, "sweep"))
+    };
+    // Stored "on 2019-03-01": younger than a minimum age of 100,000 hours.
+    let (code, stderr) = run(&["notify", "--sweep", "--min-age", "100000h"])
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("Left 1 applications younger than --min-age"),
+        "{stderr}"
+    );
+    assert!(crate::mail::sent(&moto.endpoint()).await.is_empty());
+    let (code, stderr) = run(&["notify", "--sweep"]).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("Sent 2 mails"), "{stderr}");
+    let (code, stderr) = run(&["notify", "--sweep"]).await.unwrap();
+    assert_eq!(
+        (code, stderr.contains("Sent 0 mails")),
+        (0, true),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["notify", "--sweep", "--min-age", "a week"])
+        .await
+        .unwrap();
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("`a week` is not a duration"), "{stderr}");
 }
