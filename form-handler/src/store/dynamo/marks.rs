@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{DynamoStore, err, s};
+use super::{DynamoStore, err, s, update_if};
 use crate::mail::MailKind;
 use crate::notify::{Mark, Marks};
 use crate::store::{STORE_DEADLINE, StoreError, within};
@@ -82,21 +82,8 @@ impl Marks for DynamoStore {
             .condition_expression("attribute_exists(pk) AND attribute_not_exists(#m)")
             .expression_attribute_names("#m", attribute(kind))
             .expression_attribute_values(":m", AttributeValue::S(encode(mark)));
-        let result = within(STORE_DEADLINE, async {
-            Ok::<_, StoreError>(request.send().await)
-        })
-        .await?;
-        match result {
-            Ok(_) => Ok(()),
-            // Marked already (a delivery running at the same time): the mail is done.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(err("writing a mark", e)),
-        }
+        // Marked already (a delivery running at the same time): the mail is done.
+        update_if(request, "writing a mark").await.map(|_| ())
     }
 }
 

@@ -90,6 +90,28 @@ where
     StoreError::Failed { what, code }
 }
 
+/// Sends a conditional UpdateItem within [`STORE_DEADLINE`](super::STORE_DEADLINE):
+/// `Ok(true)` when it was written, `Ok(false)` when its condition did not hold.
+pub(crate) async fn update_if(
+    request: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    what: &'static str,
+) -> Result<bool, StoreError> {
+    let result = super::within(super::STORE_DEADLINE, async {
+        Ok::<_, StoreError>(request.send().await)
+    })
+    .await?;
+    match result {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(err(what, e)),
+    }
+}
+
 /// A request that could not be built (a bug: the builders' required fields are set).
 fn build_err(
     what: &'static str,

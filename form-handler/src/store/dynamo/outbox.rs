@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 
-use super::{DynamoStore, application_from, err, s, text};
+use super::{DynamoStore, application_from, err, s, text, update_if};
 use crate::mail::MailKind;
 use crate::notify::outbox::{Claim, Lease, Ledger, Pending};
 use crate::store::{STORE_DEADLINE, StoreError, within};
@@ -118,20 +118,9 @@ impl Ledger for DynamoStore {
             .expression_attribute_values(":me", s(lease.owner()))
             .expression_attribute_values(":until", secs(now + lease.length()))
             .expression_attribute_values(":now", secs(now));
-        let result = within(STORE_DEADLINE, async {
-            Ok::<_, StoreError>(request.send().await)
-        })
-        .await?;
-        match result {
-            Ok(_) => {}
-            // Done, gone, or another sender's lease that has not expired.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                return Ok(Claim::Skipped);
-            }
-            Err(e) => return Err(err("taking the lease", e)),
+        // Not taken: done, gone, or another sender's lease that has not expired.
+        if !update_if(request, "taking the lease").await? {
+            return Ok(Claim::Skipped);
         }
         let out = within(STORE_DEADLINE, async {
             self.client
@@ -253,19 +242,6 @@ impl DynamoStore {
             .condition_expression(condition)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values));
-        let result = within(STORE_DEADLINE, async {
-            Ok::<_, StoreError>(request.send().await)
-        })
-        .await?;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(err(what, e)),
-        }
+        update_if(request, what).await.map(|_| ())
     }
 }
