@@ -122,8 +122,9 @@ def seed(moto):
         ddb.put_item(TableName=TABLE, Item=application(i))
 
 
-def run_notify(moto):
-    env = {
+def notify_env(moto):
+    """The environment `form-handler notify` runs with against `moto`."""
+    return {
         "PATH": os.environ["PATH"],
         **CREDENTIALS,
         "APPLICATIONS_TABLE": TABLE,
@@ -134,6 +135,10 @@ def run_notify(moto):
         "AWS_ENDPOINT_URL_SESV2": moto.endpoint,
         "RUST_LOG": "warn",
     }
+
+
+def run_notify(moto):
+    env = notify_env(moto)
     t0 = time.perf_counter()
     done = subprocess.run([BIN, "notify", "--once"], env=env, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:

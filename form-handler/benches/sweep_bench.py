@@ -7,7 +7,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from notify_bench import CREDENTIALS, SENDER, TABLE, Moto, application, client  # noqa: E402
+from notify_bench import SENDER, TABLE, Moto, application, client, notify_env  # noqa: E402
 
 BIN = os.environ["BIN"]
 N = int(os.environ["N"])
@@ -73,16 +73,7 @@ def item_size(item):
 
 
 def sweep(moto):
-    env = {
-        "PATH": os.environ["PATH"],
-        **CREDENTIALS,
-        "APPLICATIONS_TABLE": TABLE,
-        "MAIL_FROM": SENDER,
-        "SITE_URL": "https://dagtilbud.example.dk",
-        "AWS_ENDPOINT_URL_DYNAMODB": moto.endpoint,
-        "AWS_ENDPOINT_URL_SESV2": moto.endpoint,
-        "RUST_LOG": "warn",
-    }
+    env = notify_env(moto)
     t0 = time.perf_counter()
     done = subprocess.run([BIN, "notify", "--sweep"], env=env, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - t0
