@@ -20,8 +20,9 @@ const cfnTags = [
   ['Select', 'Fn::Select'], ['Split', 'Fn::Split'],
 ].flatMap(([tag, key]) => intrinsic(tag, key));
 
-export function template() {
-  return parseYaml(readFileSync(join(infraDir, 'template.yaml'), 'utf8'), { customTags: cfnTags });
+// infra/template.yaml (the site's stack), or another template of infra/ by its file name.
+export function template(file = 'template.yaml') {
+  return parseYaml(readFileSync(join(infraDir, file), 'utf8'), { customTags: cfnTags });
 }
 
 export function samconfig() {

@@ -327,3 +327,55 @@ fn the_store_deadline_leaves_the_503_time_to_reach_the_applicant() {
         "the store may take {deadline:?} of the Lambda's {timeout} s"
     );
 }
+
+/// The web ACL in front of CloudFront (infra/waf.yaml) blocks a client that posts too often
+/// before the handler sees it: its 429 bodies are the handler's own 429 answers, the JSON
+/// one for a request that accepts JSON (the browser script shows its `message`) and the page
+/// for a form posted without JavaScript.
+#[tokio::test]
+async fn the_web_acl_answers_as_the_handler_does() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/waf.yaml");
+    let waf: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let acl = &waf["Resources"]["WebAcl"]["Properties"];
+    let body = |key: &str| {
+        let b = &acl["CustomResponseBodies"][key];
+        (text(&b["ContentType"]), text(&b["Content"]))
+    };
+    let limited = Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Local(LocalStore::in_memory()),
+        crate::api::day("2019-03-01"),
+        RateLimiter::new(1),
+        None,
+    ));
+    let post = |accept: &str| {
+        Request::post("/api/applications/minivejledning")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", accept)
+            .header("x-forwarded-for", "192.0.2.7")
+            .body(Body::from(crate::api::VALID))
+            .unwrap()
+    };
+    let first = crate::api::send(&limited, post("text/html")).await;
+    assert_eq!(first.0, StatusCode::SEE_OTHER, "{}", first.2);
+    for (accept, key, content_type) in [
+        ("application/json", "too-many-json", "APPLICATION_JSON"),
+        ("text/html,*/*", "too-many-page", "TEXT_HTML"),
+    ] {
+        let (status, headers, answer) = crate::api::send(&limited, post(accept)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{answer}");
+        let (waf_type, waf_body) = body(key);
+        assert_eq!(waf_type, content_type);
+        let handler_type = headers["content-type"].to_str().unwrap();
+        assert!(
+            handler_type.starts_with(&content_type.to_lowercase().replace('_', "/")),
+            "{handler_type}"
+        );
+        assert_eq!(
+            waf_body, answer,
+            "infra/waf.yaml's {key} is not the handler's 429"
+        );
+        // AWS WAF takes at most 4 KB per body.
+        assert!(waf_body.len() <= 4096, "{key}: {} bytes", waf_body.len());
+    }
+}
