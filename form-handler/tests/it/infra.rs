@@ -7,12 +7,16 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::operation::get_item::GetItemInput;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use form_handler::forms::Forms;
 use form_handler::http::{self, AppState, RateLimiter};
 use form_handler::store::Store;
-use form_handler::store::dynamo::{IAM_ACTIONS, INDEX, OPERATIONS};
+use form_handler::store::dynamo::{DynamoStore, IAM_ACTIONS, INDEX, OPERATIONS, READ_ATTRIBUTES};
 use form_handler::store::local::LocalStore;
 use serde_yaml::Value;
 
@@ -163,6 +167,125 @@ fn the_lambda_may_do_exactly_what_the_store_does_on_the_table() {
             strings(&s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]),
             prefixes
         );
+    }
+}
+
+/// The reads are limited to what a receipt needs, in the template and in the code.
+#[test]
+fn the_lambda_reads_only_the_attributes_the_store_reads() {
+    let t = template();
+    let statements = resource(&t, "FormHandlerPolicy")["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap();
+    let reads: Vec<&Value> = statements
+        .iter()
+        .filter(|s| strings(&s["Action"]).contains("dynamodb:GetItem"))
+        .collect();
+    assert_eq!(reads.len(), 1, "one statement grants GetItem");
+    let condition = &reads[0]["Condition"];
+    let attributes = strings(&condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]);
+    let read: BTreeSet<String> = READ_ATTRIBUTES.iter().map(|a| a.to_string()).collect();
+    assert_eq!(attributes, read);
+    assert_eq!(
+        text(&condition["StringEqualsIfExists"]["dynamodb:Select"]),
+        "SPECIFIC_ATTRIBUTES"
+    );
+    assert!(
+        !attributes.contains("fields"),
+        "the answers are never read back"
+    );
+}
+
+/// Records the GetItem requests a client makes.
+#[derive(Debug, Clone, Default)]
+struct Reads(Arc<std::sync::Mutex<Vec<GetItemInput>>>);
+
+impl Intercept for Reads {
+    fn name(&self) -> &'static str {
+        "Reads"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(get) = context.input().downcast_ref::<GetItemInput>() {
+            self.0.lock().unwrap().push(get.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Every GetItem the handler makes (the receipt page, an idempotent retry) asks for
+/// [`READ_ATTRIBUTES`] by name and for nothing else, as the grant above requires: a read
+/// without a projection would be refused in AWS.
+#[tokio::test]
+async fn every_read_the_handler_makes_names_only_the_granted_attributes() {
+    let moto = crate::Moto::start();
+    let reads = Reads::default();
+    let config = moto
+        .client()
+        .config()
+        .to_builder()
+        .interceptor(reads.clone())
+        .build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), "reads");
+    store.create_table_if_missing().await.unwrap();
+    let state = Arc::new(AppState::new(
+        Forms::embedded().unwrap(),
+        Store::Dynamo(store),
+        crate::api::day("2019-03-01"),
+        RateLimiter::new(100),
+        None,
+    ));
+    let keyed = || {
+        Request::post("/api/applications/minivejledning")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("idempotency-key", "6d1f0c3e-2b7a-4e0d-9c1f-8a2b3c4d5e6f")
+            .body(Body::from(crate::api::VALID))
+            .unwrap()
+    };
+    let (status, headers, _) = crate::api::send(&state, keyed()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = headers["location"].to_str().unwrap().to_string();
+    // The retry reads the idempotency record; the receipt page reads the application.
+    let (status, retry, _) = crate::api::send(&state, keyed()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(retry["location"], location.as_str());
+    let (status, _, page) =
+        crate::api::send(&state, Request::get(&location).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+
+    let reads = reads.0.lock().unwrap().clone();
+    let keys: BTreeSet<String> = reads
+        .iter()
+        .map(|r| {
+            r.key().unwrap()["pk"]
+                .as_s()
+                .unwrap()
+                .split('#')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from(["APP".into(), "IDEM".into()]),
+        "{reads:?}"
+    );
+    for read in &reads {
+        let names = read
+            .expression_attribute_names()
+            .expect("every read names its attributes: a read without them gets every one");
+        let asked: BTreeSet<&str> = read
+            .projection_expression()
+            .expect("every read has a projection")
+            .split(',')
+            .map(|token| names[token.trim()].as_str())
+            .collect();
+        assert_eq!(asked, READ_ATTRIBUTES.iter().copied().collect(), "{read:?}");
     }
 }
 

@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 pub use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::get_item::builders::GetItemFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
     KeyType, Projection, ProjectionType, Put, ScalarAttributeType, StreamSpecification,
@@ -45,6 +46,34 @@ pub const IAM_ACTIONS: &[&str] = &["dynamodb:PutItem", "dynamodb:GetItem"];
 /// The key prefixes of the items the handler writes and reads (its IAM grant is limited
 /// to them with `dynamodb:LeadingKeys`).
 pub const KEY_PREFIXES: &[&str] = &["APP#", "IDEM#"];
+
+/// The attributes the handler reads, all it needs for a receipt and an idempotency check:
+/// every GetItem it makes asks for these and no others, and its IAM grant allows no others
+/// (`dynamodb:Attributes`, `dynamodb:Select` SPECIFIC_ATTRIBUTES). An application's
+/// answers are never read back by the handler.
+pub const READ_ATTRIBUTES: &[&str] = &[
+    "pk",
+    "form_id",
+    "reference",
+    "received_at",
+    "round",
+    "content_hash",
+    "expires_at",
+];
+
+/// A GetItem of [`READ_ATTRIBUTES`] only (names as placeholders: some are reserved words).
+fn read_projection(get: GetItemFluentBuilder) -> GetItemFluentBuilder {
+    let expression = (0..READ_ATTRIBUTES.len())
+        .map(|i| format!("#a{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    READ_ATTRIBUTES
+        .iter()
+        .enumerate()
+        .fold(get.projection_expression(expression), |get, (i, name)| {
+            get.expression_attribute_names(format!("#a{i}"), *name)
+        })
+}
 
 pub struct DynamoStore {
     pub(crate) client: Client,
@@ -420,10 +449,8 @@ impl DynamoStore {
         pk: &str,
         now: i64,
     ) -> Result<Option<(String, Receipt)>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
+        let get = self.client.get_item().table_name(&self.table);
+        let out = read_projection(get)
             .key("pk", s(pk))
             .consistent_read(true)
             .send()
@@ -440,18 +467,11 @@ impl DynamoStore {
     }
 
     pub async fn receipt(&self, reference: &str) -> Result<Option<(String, Receipt)>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
+        let get = self.client.get_item().table_name(&self.table);
+        let out = read_projection(get)
             .key("pk", s(format!("APP#{reference}")))
             // The receipt page is the next request after the post: read the write.
             .consistent_read(true)
-            .projection_expression("#f, #r, #t, #n")
-            .expression_attribute_names("#f", "form_id")
-            .expression_attribute_names("#r", "reference")
-            .expression_attribute_names("#t", "received_at")
-            .expression_attribute_names("#n", "round")
             .send()
             .await
             .map_err(|e| err("reading the application", e))?;
