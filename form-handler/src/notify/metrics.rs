@@ -39,14 +39,29 @@ fn line(name: &str, unit: &str, value: u64, kind: Option<&str>) -> String {
 }
 
 /// One line per mail refused for good or sent with an unknown outcome.
+/// An earlier sender's unsettled mails count as unknown outcomes too.
 pub fn for_deliveries<'a>(deliveries: impl IntoIterator<Item = &'a Delivery>) -> Vec<String> {
     deliveries
         .into_iter()
-        .flat_map(|d| &d.outcomes)
-        .filter_map(|(kind, outcome)| match outcome {
-            Outcome::Rejected(_) => Some(line(REJECTED_METRIC, "Count", 1, Some(kind.as_str()))),
-            Outcome::Unknown(_) => Some(line(UNKNOWN_METRIC, "Count", 1, Some(kind.as_str()))),
-            _ => None,
+        .flat_map(|d| {
+            let inherited = d.inherited.iter().map(|kind| (*kind, true));
+            let outcomes = d
+                .outcomes
+                .iter()
+                .filter_map(|(kind, outcome)| match outcome {
+                    Outcome::Rejected(_) => Some((*kind, false)),
+                    Outcome::Unknown(_) => Some((*kind, true)),
+                    _ => None,
+                });
+            inherited.chain(outcomes)
+        })
+        .map(|(kind, unknown)| {
+            let name = if unknown {
+                UNKNOWN_METRIC
+            } else {
+                REJECTED_METRIC
+            };
+            line(name, "Count", 1, Some(kind.as_str()))
         })
         .collect()
 }

@@ -123,6 +123,9 @@ pub trait Marks: Sync {
 pub struct Delivery {
     pub reference: String,
     pub outcomes: Vec<(MailKind, Outcome)>,
+    /// Mails an earlier sender may have sent without marking (it stopped with its lease
+    /// unsettled): each is counted as an unknown outcome, and sent again.
+    pub inherited: Vec<MailKind>,
 }
 
 impl Delivery {
@@ -202,6 +205,7 @@ pub async fn deliver_unmarked(
     Delivery {
         reference: reference.to_string(),
         outcomes,
+        inherited: Vec::new(),
     }
 }
 
@@ -229,6 +233,14 @@ async fn send_and_mark(mail: &Mail, outbox: &impl Outbox, marks: &impl Marks) ->
 /// Logs a delivery: reference, kind of mail, outcome and message id or error code; never an
 /// address, a name or an answer.
 pub fn log(delivery: &Delivery) {
+    for kind in &delivery.inherited {
+        tracing::warn!(
+            reference = %delivery.reference,
+            kind = kind.as_str(),
+            outcome = "unsettled_lease",
+            "mail: an earlier sender stopped before marking it; counted as unknown, sent again"
+        );
+    }
     for (kind, outcome) in &delivery.outcomes {
         let detail = match outcome {
             Outcome::Sent(id) => id.as_str(),

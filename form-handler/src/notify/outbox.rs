@@ -8,6 +8,9 @@
 //! refused for good, or marked before), the flag and the lease go; a mail not sent for a
 //! proven reason gives the lease back at once; a send whose outcome is unknown is counted
 //! and keeps the lease until it expires, so that only the next sweep sends that mail again.
+//! A sender that stops between a send and its mark (a crash, the Lambda's timeout) leaves
+//! its lease unsettled: the sender that takes it over counts each mail without a mark as an
+//! unknown outcome before sending it, so every mail that can go twice is counted.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -76,6 +79,9 @@ pub enum Claim {
     Claimed {
         app: Box<NewApplication>,
         marks: BTreeMap<MailKind, Mark>,
+        /// The lease taken over was never settled: its sender stopped, perhaps after a
+        /// send and before its mark.
+        unsettled: bool,
     },
     /// Not ours to do: every mail done, the application gone, or another sender's lease.
     Skipped,
@@ -111,8 +117,17 @@ pub trait Ledger: Marks {
         lease: &Lease,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds `n` unknown outcomes to the application's count.
+    /// Adds `n` unknown outcomes to the application's count; the lease stays ours.
     fn count_unknown(
+        &self,
+        reference: &str,
+        lease: &Lease,
+        n: usize,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds `n` unknown outcomes and leaves the lease to expire, marked as counted (so the
+    /// sender that takes it over counts nothing again).
+    fn settle_unknown(
         &self,
         reference: &str,
         lease: &Lease,
@@ -161,8 +176,12 @@ pub async fn deliver_claimed<O: Outbox, L: Ledger>(
     notifier: &Notifier<O, L>,
     reference: &str,
 ) -> Handled {
-    let (app, marks) = match notifier.ledger.claim(reference, &notifier.lease).await {
-        Ok(Claim::Claimed { app, marks }) => (app, marks),
+    let (app, marks, unsettled) = match notifier.ledger.claim(reference, &notifier.lease).await {
+        Ok(Claim::Claimed {
+            app,
+            marks,
+            unsettled,
+        }) => (app, marks, unsettled),
         Ok(Claim::Skipped) => return Handled::Skipped,
         Ok(Claim::Malformed) => {
             tracing::error!(
@@ -181,8 +200,28 @@ pub async fn deliver_claimed<O: Outbox, L: Ledger>(
             return Handled::NotTried(e.to_string());
         }
     };
-    let delivery =
+    let inherited: Vec<MailKind> = match unsettled {
+        true => mails
+            .iter()
+            .map(|m| m.kind)
+            .filter(|k| !marks.contains_key(k))
+            .collect(),
+        false => Vec::new(),
+    };
+    if !inherited.is_empty() {
+        let counted = notifier
+            .ledger
+            .count_unknown(reference, &notifier.lease, inherited.len())
+            .await;
+        if let Err(e) = counted {
+            // Not sending uncounted: the lease expires and the next sweep tries again.
+            tracing::warn!(reference, error = %e, "an unsettled lease's mails were not counted");
+            return Handled::NotTried(e.to_string());
+        }
+    }
+    let mut delivery =
         deliver_unmarked(reference, &mails, marks, &notifier.outbox, &notifier.ledger).await;
+    delivery.inherited = inherited;
     super::log(&delivery);
     let settled = if delivery.complete() {
         let kinds: Vec<MailKind> = mails.iter().map(|m| m.kind).collect();
@@ -193,7 +232,7 @@ pub async fn deliver_claimed<O: Outbox, L: Ledger>(
     } else if delivery.unknown() > 0 {
         notifier
             .ledger
-            .count_unknown(reference, &notifier.lease, delivery.unknown())
+            .settle_unknown(reference, &notifier.lease, delivery.unknown())
             .await
     } else {
         notifier.ledger.release(reference, &notifier.lease).await

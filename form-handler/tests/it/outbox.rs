@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use form_handler::http::AppState;
+use form_handler::mail::MailKind;
 use form_handler::notify::Outcome;
 use form_handler::notify::outbox::{Handled, Lease, SweepReport, sweep};
 use form_handler::notify::stream::handle_event;
@@ -198,6 +199,84 @@ async fn an_answer_delayed_past_the_timeout_is_counted_and_is_the_only_extra_mai
     let counts: Vec<usize> = copies.values().copied().collect();
     assert_eq!(counts.iter().sum::<usize>(), 3, "{copies:?}");
     assert_eq!(counts.iter().filter(|&&n| n == 2).count(), 1, "{copies:?}");
+    // Taking over a lease left with its unknown outcome counted counts nothing again.
+    let item = crate::mail::marks(&moto, "slow", &d.reference).await;
+    assert_eq!(item["mail_unknown"].as_n().unwrap(), "1");
+    assert!(after.handled.iter().all(|(_, h)| match h {
+        Handled::Delivered(d) => d.inherited.is_empty(),
+        _ => true,
+    }));
+}
+
+/// The other window: a sender that stops after SES took a mail and before its mark (a
+/// crash, or the Lambda's timeout). Here its work is dropped at that point, as a crash
+/// ends it: nothing of it runs after SES's answer. The sender that takes its expired lease
+/// over finds it unsettled, counts every mail without a mark as an unknown outcome, and
+/// sends them: the one duplicate is among the counted.
+async fn stop_after_ses_took(mail: usize) -> (Vec<MailKind>, usize, usize, usize) {
+    let moto = Moto::start();
+    let table = format!("stopped{mail}");
+    let st = setup(&moto, &table).await;
+    post_applications(&st, 1).await;
+    // SES takes the mail; its answer is held past the moment the sender stops.
+    let proxy = SesProxy::start(&moto.endpoint(), move |i| {
+        if i == mail {
+            Fault::Delay(Duration::from_secs(30))
+        } else {
+            Fault::Forward
+        }
+    })
+    .await;
+    let lease = Duration::from_secs(2);
+    let mut stopped = notifier(&moto, &proxy.endpoint, &table);
+    stopped.lease = Lease::new("stopped", lease);
+    let taken = std::time::Instant::now();
+    let mut work = Box::pin(sweep(&stopped, Duration::ZERO, None));
+    loop {
+        tokio::select! {
+            done = &mut work => panic!("the sender finished: {done:?}"),
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                if sent(&moto.endpoint()).await.len() > mail {
+                    break;
+                }
+            }
+        }
+    }
+    drop(work);
+
+    // The lease (whole seconds) expires; another sender sweeps.
+    tokio::time::sleep((taken + lease + Duration::from_millis(1100)) - std::time::Instant::now())
+        .await;
+    let next = notifier(&moto, &moto.endpoint(), &table);
+    let report = sweep(&next, Duration::ZERO, None).await.unwrap();
+    assert_eq!(report.waiting, 0, "{report:?}");
+    let Handled::Delivered(d) = &report.handled[0].1 else {
+        panic!("{report:?}")
+    };
+    let item = crate::mail::marks(&moto, &table, &d.reference).await;
+    let on_item: usize = item
+        .get("mail_unknown")
+        .map_or(0, |n| n.as_n().unwrap().parse().unwrap());
+    let metrics = form_handler::notify::metrics::for_sweep(&report)
+        .iter()
+        .filter(|l| l.contains("\"MailUnknownOutcome\":1"))
+        .count();
+    let copies = copies(&moto.endpoint()).await;
+    assert_eq!(copies.len(), 2, "both mails arrived: {copies:?}");
+    let duplicates = copies.values().map(|n| n - 1).sum();
+    (d.inherited.clone(), on_item, metrics, duplicates)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sender_stopped_between_send_and_mark_leaves_its_mails_counted() {
+    // Stopped at the first mail: both are unmarked and counted; one went twice.
+    let (inherited, on_item, metrics, duplicates) = stop_after_ses_took(0).await;
+    assert_eq!(inherited, [MailKind::Caseworkers, MailKind::Receipt]);
+    assert_eq!((on_item, metrics, duplicates), (2, 2, 1));
+    // Stopped at the second: the first has its mark; the second is counted and went twice.
+    let (inherited, on_item, metrics, duplicates) = stop_after_ses_took(1).await;
+    assert_eq!(inherited, [MailKind::Receipt]);
+    assert_eq!((on_item, metrics, duplicates), (1, 1, 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

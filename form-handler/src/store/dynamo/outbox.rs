@@ -3,7 +3,10 @@
 //! that have it, so a sweep with nothing due reads nothing but an empty page. Before sending,
 //! a sender takes a lease (`mail_lease`, `mail_lease_until`) with a conditional write; when
 //! every mail has its mark the flag and the lease go in one conditional write. A send whose
-//! outcome is unknown adds to `mail_unknown` and leaves the lease to expire.
+//! outcome is unknown adds to `mail_unknown` and leaves the lease to expire, its owner
+//! replaced by [`COUNTED`]. Taking a lease keeps the one before it (`mail_lease_before`): an
+//! expired lease whose owner is still a sender's was never settled, so that sender stopped
+//! (a crash, a timeout) possibly between a send and its mark.
 
 use std::collections::HashMap;
 
@@ -26,6 +29,12 @@ pub const LEASE_OWNER: &str = "mail_lease";
 pub const LEASE_UNTIL: &str = "mail_lease_until";
 /// How many sends of the application had an unknown outcome.
 pub const UNKNOWN: &str = "mail_unknown";
+/// The lease's owner before the current one took it ([`NO_LEASE`] when there was none).
+pub const LEASE_BEFORE: &str = "mail_lease_before";
+/// The owner of a lease left to expire with its unknown outcomes counted.
+pub const COUNTED: &str = "counted";
+/// [`LEASE_BEFORE`] when the lease was free.
+pub const NO_LEASE: &str = "none";
 
 /// The attributes the notifier writes: its marks, the flag, the lease and the count.
 pub const WRITTEN: &[&str] = &[
@@ -34,6 +43,7 @@ pub const WRITTEN: &[&str] = &[
     PENDING,
     LEASE_OWNER,
     LEASE_UNTIL,
+    LEASE_BEFORE,
     UNKNOWN,
 ];
 
@@ -99,7 +109,7 @@ impl Ledger for DynamoStore {
             .update_item()
             .table_name(&self.table)
             .key("pk", key(reference))
-            .update_expression("SET #o = :me, #u = :until")
+            .update_expression("SET #o = :me, #u = :until, #b = if_not_exists(#o, :none)")
             // Pending; or stored before the flag existed with a mark missing (its marks
             // still keep every mail from going twice). A lease is taken only when there is
             // none or it has expired, even by its own owner: a send with an unknown outcome
@@ -115,6 +125,8 @@ impl Ledger for DynamoStore {
             .expression_attribute_names("#r", super::marks::attribute(MailKind::Receipt))
             .expression_attribute_names("#o", LEASE_OWNER)
             .expression_attribute_names("#u", LEASE_UNTIL)
+            .expression_attribute_names("#b", LEASE_BEFORE)
+            .expression_attribute_values(":none", s(NO_LEASE))
             .expression_attribute_values(":me", s(lease.owner()))
             .expression_attribute_values(":until", secs(now + lease.length()))
             .expression_attribute_values(":now", secs(now));
@@ -136,10 +148,12 @@ impl Ledger for DynamoStore {
         let Some(item) = out.item() else {
             return Ok(Claim::Skipped);
         };
+        let before = text(item, LEASE_BEFORE);
         Ok(match application_from(item) {
             Some(app) => Claim::Claimed {
                 app: Box::new(app),
                 marks: super::marks::marks_in(item),
+                unsettled: before.is_some_and(|b| b != NO_LEASE && b != COUNTED),
             },
             None => Claim::Malformed,
         })
@@ -166,8 +180,7 @@ impl Ledger for DynamoStore {
             "REMOVE #p, #o, #u",
             &condition,
             names,
-            lease,
-            None,
+            (lease, vec![]),
             "removing the pending flag",
         )
         .await
@@ -183,8 +196,7 @@ impl Ledger for DynamoStore {
             "REMOVE #o, #u",
             "#o = :me",
             names,
-            lease,
-            None,
+            (lease, vec![]),
             "giving the lease back",
         )
         .await
@@ -200,14 +212,38 @@ impl Ledger for DynamoStore {
             ("#o".to_string(), LEASE_OWNER.to_string()),
             ("#n".to_string(), UNKNOWN.to_string()),
         ]);
-        let count = AttributeValue::N(n.to_string());
+        let count = (":n", AttributeValue::N(n.to_string()));
         self.update(
             reference,
             "ADD #n :n",
             "#o = :me",
             names,
-            lease,
-            Some(count),
+            (lease, vec![count]),
+            "counting an unknown outcome",
+        )
+        .await
+    }
+
+    async fn settle_unknown(
+        &self,
+        reference: &str,
+        lease: &Lease,
+        n: usize,
+    ) -> Result<(), StoreError> {
+        let names = HashMap::from([
+            ("#o".to_string(), LEASE_OWNER.to_string()),
+            ("#n".to_string(), UNKNOWN.to_string()),
+        ]);
+        let values = vec![
+            (":n", AttributeValue::N(n.to_string())),
+            (":counted", s(COUNTED)),
+        ];
+        self.update(
+            reference,
+            "SET #o = :counted ADD #n :n",
+            "#o = :me",
+            names,
+            (lease, values),
             "counting an unknown outcome",
         )
         .await
@@ -215,24 +251,20 @@ impl Ledger for DynamoStore {
 }
 
 impl DynamoStore {
-    /// An update of `reference` under the condition that `lease` holds it; a failed
-    /// condition (the lease expired and another sender took it) is not an error: the other
-    /// sender does what is left.
-    #[allow(clippy::too_many_arguments)]
+    /// An update of `reference` under the condition that `lease` holds it (`:me`, with the
+    /// other values); a failed condition (the lease expired and another sender took it) is
+    /// not an error: the other sender does what is left.
     async fn update(
         &self,
         reference: &str,
         expression: &str,
         condition: &str,
         names: HashMap<String, String>,
-        lease: &Lease,
-        n: Option<AttributeValue>,
+        (lease, others): (&Lease, Vec<(&str, AttributeValue)>),
         what: &'static str,
     ) -> Result<(), StoreError> {
         let mut values = HashMap::from([(":me".to_string(), s(lease.owner()))]);
-        if let Some(n) = n {
-            values.insert(":n".to_string(), n);
-        }
+        values.extend(others.into_iter().map(|(k, v)| (k.to_string(), v)));
         let request = self
             .client
             .update_item()
