@@ -350,9 +350,7 @@ async fn notify_sweep(min_age: std::time::Duration) -> Result<ExitCode> {
     let mut failed = Vec::new();
     let mut deliveries = Vec::new();
     for (reference, handled) in report.handled {
-        if !matches!(&handled, Handled::Delivered(d) if d.complete())
-            && !matches!(handled, Handled::Skipped)
-        {
+        if !handled.done() {
             failed.push(reference);
         }
         if let Handled::Delivered(d) = handled {

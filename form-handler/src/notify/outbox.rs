@@ -159,6 +159,15 @@ pub enum Handled {
 }
 
 impl Handled {
+    /// Whether nothing of the application is left to do (by this sender or any other).
+    pub fn done(&self) -> bool {
+        match self {
+            Handled::Delivered(d) => d.complete(),
+            Handled::Skipped => true,
+            Handled::Malformed | Handled::NotTried(_) => false,
+        }
+    }
+
     /// Whether the stream should give the record again soon.
     pub fn needs_retry(&self) -> bool {
         match self {
@@ -279,12 +288,7 @@ pub async fn sweep<O: Outbox, L: Ledger>(
         } else {
             deliver_claimed(notifier, &pending.reference).await
         };
-        let done = match &handled {
-            Handled::Delivered(d) => d.complete(),
-            Handled::Skipped => true,
-            Handled::Malformed | Handled::NotTried(_) => false,
-        };
-        if !done {
+        if !handled.done() {
             waiting_since.push(pending.received_at);
         }
         report.handled.push((pending.reference, handled));
