@@ -169,6 +169,7 @@ impl Ledger for DynamoStore {
             ("#p".to_string(), PENDING.to_string()),
             ("#o".to_string(), LEASE_OWNER.to_string()),
             ("#u".to_string(), LEASE_UNTIL.to_string()),
+            ("#b".to_string(), LEASE_BEFORE.to_string()),
         ]);
         let mut condition = "#o = :me".to_string();
         for (i, kind) in kinds.iter().enumerate() {
@@ -177,7 +178,7 @@ impl Ledger for DynamoStore {
         }
         self.update(
             reference,
-            "REMOVE #p, #o, #u",
+            "REMOVE #p, #o, #u, #b",
             &condition,
             names,
             (lease, vec![]),
