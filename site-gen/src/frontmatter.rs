@@ -130,16 +130,23 @@ pub fn parse(
 ) -> Result<FrontMatter, Vec<Diagnostic>> {
     let offset = split.front_line - 1;
     let entries = yaml::entries(split.front).map_err(|e| {
+        let hint = if e.message == yaml::UNCLOSED_QUOTE {
+            "end the value with the same quote mark it starts with, on the same line"
+        } else {
+            "front matter is YAML: `key: value`, one per line; quote text that contains `: ` or starts with a special character"
+        };
         vec![
             Diagnostic::new(path, e.line + offset, format!("invalid YAML: {}", e.message))
                 .column(e.column)
-                .hint("front matter is YAML: `key: value`, one per line; quote text that contains `: ` or starts with a special character"),
+                .hint(hint),
         ]
     })?;
 
     let mut fm = FrontMatter::default();
     let mut errors = Vec::new();
     let mut seen_title = false;
+    // The error of an unknown key that is a misspelt `title`, if any.
+    let mut misspelt_title = None;
     for entry in &entries {
         let line = entry.line + offset;
         let key = entry.key.as_str();
@@ -149,8 +156,14 @@ pub fn parse(
                 .iter()
                 .chain(if is_section { SECTION_KEYS } else { &[] })
                 .copied();
-            let mut d = Diagnostic::new(path, line, format!("unknown front matter key `{key}`"));
-            d = match suggest(key, candidates) {
+            let mut d = Diagnostic::new(path, line, format!("unknown front matter key `{key}`"))
+                .column(1)
+                .end(1 + key.chars().count());
+            let suggestion = suggest(key, candidates);
+            if suggestion == Some("title") {
+                misspelt_title = Some(errors.len());
+            }
+            d = match suggestion {
                 Some(s) => d.hint(format!("did you mean `{s}`?")),
                 None if !is_section && SECTION_KEYS.contains(&key) => d.hint(format!(
                     "`{key}` is only allowed in a section's `_index.md`"
@@ -172,7 +185,11 @@ pub fn parse(
         }
         seen_title |= key == "title";
     }
-    if !seen_title {
+    if !seen_title && let Some(i) = misspelt_title {
+        // One mistake, one error: the missing title is the misspelt key's consequence.
+        let d: &mut Diagnostic = &mut errors[i];
+        d.hint = Some("did you mean `title`? Without it the page has no title".into());
+    } else if !seen_title {
         errors.push(
             Diagnostic::new(path, split.front_line, "the front matter has no `title`")
                 .hint("add a line like `title: Minivejledningsforløb`"),
@@ -192,12 +209,15 @@ fn set_key(
     path: &Path,
     line: usize,
 ) -> Result<(), Diagnostic> {
+    // The value's column, as `key: value` puts it.
+    let column = key.len() + 3;
     let wrong = |expected: &str| {
         Diagnostic::new(
             path,
             line,
             format!("`{key}` must be {expected}, not {}", value.kind()),
         )
+        .column(column)
     };
     let text = |v: &Node| -> Result<String, Diagnostic> {
         match v.to::<String>() {
@@ -208,7 +228,9 @@ fn set_key(
     let date = |v: &Node| -> Result<Date, Diagnostic> {
         let s = v.to::<String>().map_err(|_| wrong("a date (YYYY-MM-DD)"))?;
         dates::parse_iso(&s).map_err(|m| {
-            Diagnostic::new(path, line, format!("`{key}`: {m}")).hint("write dates as 2017-04-06")
+            Diagnostic::new(path, line, format!("`{key}`: {m}"))
+                .column(column)
+                .hint("write dates as 2017-04-06")
         })
     };
     match key {
@@ -333,6 +355,18 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_title_is_one_error_naming_its_consequence() {
+        let errs = parse_text("---\ntitel: Etårige forløb\n---\n", false).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].column, errs[0].end), (2, 1, 6));
+        assert_eq!(errs[0].message, "unknown front matter key `titel`");
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some("did you mean `title`? Without it the page has no title")
+        );
+    }
+
+    #[test]
     fn unknown_key_suggests_and_gives_file_line() {
         let errs = parse_text("---\ntitle: A\ndescripton: x\n---\n", false).unwrap_err();
         assert_eq!(errs.len(), 1);
@@ -364,6 +398,15 @@ mod tests {
         let errs = parse_text("---\ntitle: A\nextra:\n  a: [1\n---\n", false).unwrap_err();
         assert!(errs[0].line >= 4, "{errs:?}");
         assert!(errs[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_reported_where_it_opens() {
+        let text = "---\ntitle: \"Etårige forløb\ndescription: Om forløbet\n---\n\nTekst.\n";
+        let errs = parse_text(text, false).unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].line, errs[0].column), (2, 8), "{errs:?}");
+        assert_eq!(errs[0].message, "invalid YAML: this quote is never closed");
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod links;
 pub mod markdown;
 pub mod new_page;
 pub mod render;
+pub mod report;
 pub mod serve;
 pub mod site;
 pub mod slug;

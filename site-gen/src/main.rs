@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use site_gen::report::{self, Format};
 use site_gen::{BuildError, BuildOptions, dates};
 
 // A build allocates and frees millions of small strings across rayon's threads; mimalloc
@@ -52,6 +53,10 @@ enum Command {
     Check {
         #[command(flatten)]
         site: SiteArgs,
+        /// How to report problems: terminal (code frames, on stderr), json (one object per
+        /// line) or github (workflow commands), both on stdout
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Create a new page with valid front matter, e.g. `site-gen new kurser/efteraar-2019`.
     New {
@@ -89,10 +94,24 @@ impl SiteArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let (root, format) = match &cli.command {
+        Command::Check { site, format } => (site.root.clone(), *format),
+        Command::Build { site, .. } | Command::Serve { site, .. } => {
+            (site.root.clone(), Format::Terminal)
+        }
+        Command::New { root, .. } => (root.clone(), Format::Terminal),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(BuildError::Content(diagnostics)) => {
-            eprintln!("{diagnostics}");
+            match format {
+                Format::Terminal => eprint!(
+                    "{}",
+                    report::terminal(&diagnostics, &root, report::stderr_has_colour())
+                ),
+                Format::Json => print!("{}", report::json(&diagnostics)),
+                Format::Github => print!("{}", report::github(&diagnostics)),
+            }
             ExitCode::from(1)
         }
         Err(e) => {
@@ -131,7 +150,7 @@ fn run(cli: Cli) -> Result<(), BuildError> {
             }
             Ok(())
         }
-        Command::Check { site } => {
+        Command::Check { site, .. } => {
             let report = site_gen::check(&site.root, &site.options(None))?;
             eprintln!(
                 "No problems found: {} pages, {} files.",

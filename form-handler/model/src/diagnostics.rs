@@ -13,6 +13,9 @@ pub struct Diagnostic {
     pub line: usize,
     /// 1-based column; 0 when unknown.
     pub column: usize,
+    /// 1-based column just past the offending text on the same line; 0 when unknown (the
+    /// renderer then marks the word at `column`).
+    pub end: usize,
     pub message: String,
     pub hint: Option<String>,
 }
@@ -23,6 +26,7 @@ impl Diagnostic {
             path: path.into(),
             line,
             column: 0,
+            end: 0,
             message: message.into(),
             hint: None,
         }
@@ -30,6 +34,12 @@ impl Diagnostic {
 
     pub fn column(mut self, column: usize) -> Self {
         self.column = column;
+        self
+    }
+
+    /// The column just past the offending text (see [`Diagnostic::end`]).
+    pub fn end(mut self, end: usize) -> Self {
+        self.end = end;
         self
     }
 

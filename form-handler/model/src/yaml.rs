@@ -67,13 +67,41 @@ fn strip_location(message: &str) -> String {
     }
 }
 
+/// The message of a quote opened and never closed (located where it opens).
+pub const UNCLOSED_QUOTE: &str = "this quote is never closed";
+
 fn error_from(e: &serde_yaml::Error) -> YamlError {
+    let text = e.to_string();
+    // The scanner names where the construct it was reading began ("…, while scanning a
+    // quoted scalar at line 3 column 14"): that is the editor's mistake (a quote never
+    // closed), not the place where the scanner gave up (often the closing `---`).
+    if let Some((effect, cause)) = text.split_once(", while ")
+        && let Some((what, line, column)) = located(cause)
+    {
+        let message = match what {
+            "scanning a quoted scalar" => UNCLOSED_QUOTE.to_string(),
+            _ => format!("{}, while {what}", strip_location(effect)),
+        };
+        return YamlError {
+            line,
+            column,
+            message,
+        };
+    }
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     YamlError {
         line,
         column,
-        message: strip_location(&e.to_string()),
+        message: strip_location(&text),
     }
+}
+
+/// `what at line L column C` as its parts.
+fn located(text: &str) -> Option<(&str, usize, usize)> {
+    let (what, at) = text.split_once(" at line ")?;
+    let (line, column) = at.split_once(" column ")?;
+    let column = column.split(|c: char| !c.is_ascii_digit()).next()?;
+    Some((what, line.parse().ok()?, column.parse().ok()?))
 }
 
 /// Parses `text` into `T`.

@@ -201,13 +201,25 @@ impl Preview {
             }
             Err(e) => {
                 let text = match &e {
-                    BuildError::Content(d) => d.to_string(),
+                    BuildError::Content(d) => self.report(d),
                     other => format!("error: {other}"),
                 };
-                eprintln!("{text}\n(the last good build is still served)");
                 self.status.send_modify(|s| s.errors = Some(text));
+                eprintln!("(the last good build is still served)");
             }
         }
+    }
+
+    /// Prints `diagnostics` on the terminal as `site-gen check` does, and returns them as the
+    /// overlay shows them: the same code frames, without colour.
+    fn report(&self, diagnostics: &crate::Diagnostics) -> String {
+        let colour = crate::report::stderr_has_colour();
+        let plain = crate::report::terminal(diagnostics, &self.root, false);
+        match colour {
+            true => eprint!("{}", crate::report::terminal(diagnostics, &self.root, true)),
+            false => eprint!("{plain}"),
+        }
+        plain
     }
 
     /// Renders every output of `generation` in the background, so that template errors
@@ -237,8 +249,7 @@ impl Preview {
         }
         let mut errors = crate::Diagnostics::new();
         errors.extend(crate::build::merge_repeats(failures));
-        let text = errors.into_result(()).unwrap_err().to_string();
-        eprintln!("{text}");
+        let text = self.report(&errors.into_result(()).unwrap_err());
         self.status.send_if_modified(|s| {
             let changed = s.version == generation.version && s.errors.is_none();
             if changed {

@@ -9,7 +9,7 @@
 //   1. the server starts and prints "Serving the site at ..."
 //   2. the page opens and shows its h1
 //   3. a new `title:` reloads the open tab by itself (prints the ms from write to new h1)
-//   4. an unknown front matter key shows #site-gen-overlay with file:line and the message,
+//   4. an unknown front matter key shows #site-gen-overlay with the code frame (file:line, the line, a caret),
 //      while the last good build stays served (in the tab and to a fresh fetch)
 //   5. fixing the file (and a third title) removes the overlay and shows the new h1
 //   6. a broken templates/page.html shows the overlay naming it; restoring it removes it
@@ -225,7 +225,8 @@ async function main(opts) {
     const problems = [];
     await setMarker();
     fs.writeFileSync(pageFile, addFrontMatterLine(setTitle(originalPage, title2), 'colour: blue'));
-    const want = ['content/landsdaekkende-konferencer.md:', 'unknown front matter key'];
+    // The code frame of `site-gen check`: the place, the line, a caret under the key.
+    const want = [' --> content/landsdaekkende-konferencer.md:', 'error: unknown front matter key `colour`', '| colour: blue', '| ^^^^^^'];
     const text = await pollUntil(async () => {
       const t = await overlayText(page);
       return t !== null && want.every((w) => t.includes(w)) ? t : null;

@@ -54,12 +54,64 @@ fn check_on_a_broken_site_exits_1_with_place_and_hint() {
     let root = fixture("missing_anchor");
     let o = site_gen(&["check", "--root", path(&root), "--date", DAY]);
     assert_eq!(o.status.code(), Some(1));
+    // As rustc shows its errors: the place, the line, a caret span, the hint; piped, so
+    // without colour.
     assert_eq!(
         text(&o.stderr),
-        "content/c.md:6:16: error: link to `/b/#kontak`: `/b/` has no anchor `#kontak`\n  \
-         hint: did you mean `#kontakt`?\n1 error\n"
+        "error: link to `/b/#kontak`: `/b/` has no anchor `#kontak`
+ --> content/c.md:6:16
+  |
+6 | Tekst om C. Se [kontakt](/b/#kontak).
+  |                ^^^^^^^^^^^^^^^^^^^^^
+  |
+  = help: did you mean `#kontakt`?
+
+1 error
+"
     );
     assert_eq!(text(&o.stdout), "");
+}
+
+#[test]
+fn check_reports_for_tools_as_json_lines_and_github_commands() {
+    let root = fixture("missing_anchor");
+    let args = |format| {
+        [
+            "check",
+            "--root",
+            path(&root),
+            "--date",
+            DAY,
+            "--format",
+            format,
+        ]
+    };
+    let o = site_gen(&args("json"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(text(&o.stderr), "");
+    let lines: Vec<serde_json::Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [serde_json::json!({
+            "file": "content/c.md",
+            "line": 6,
+            "column": 16,
+            "end": 0,
+            "severity": "error",
+            "message": "link to `/b/#kontak`: `/b/` has no anchor `#kontak`",
+            "hint": "did you mean `#kontakt`?",
+        })]
+    );
+    let o = site_gen(&args("github"));
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stdout),
+        "::error file=content/c.md,line=6,col=16,title=site-gen check::\
+         link to `/b/#kontak`: `/b/` has no anchor `#kontak`%0Ahint: did you mean `#kontakt`?\n"
+    );
 }
 
 #[test]
@@ -70,19 +122,18 @@ fn check_reports_every_problem_and_the_count() {
     let stderr = text(&o.stderr);
     let places: Vec<&str> = stderr
         .lines()
-        .filter(|l| !l.starts_with(' '))
-        .map(|l| l.split(": error: ").next().unwrap())
+        .filter_map(|l| l.strip_prefix(" --> "))
         .collect();
     assert_eq!(
         places,
         [
             "content/_index.md:7:9",
-            "content/c.md:3",
+            "content/c.md:3:9",
             "templates/section.html:9:13",
-            "3 errors"
         ],
         "{stderr}"
     );
+    assert!(stderr.ends_with("\n3 errors\n"), "{stderr}");
 }
 
 #[test]

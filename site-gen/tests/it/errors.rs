@@ -47,7 +47,7 @@ fn the_minimal_site_is_clean() {
 fn unknown_front_matter_key_suggests_the_known_one() {
     assert_one(
         "unknown_key",
-        "content/c.md:3",
+        "content/c.md:3:1",
         "unknown front matter key `descripton`",
         Some("did you mean `description`?"),
     );
@@ -68,7 +68,7 @@ fn a_page_that_is_not_utf8_is_named_with_the_place_of_its_first_bad_byte() {
 fn wrong_type_names_key_expected_and_found() {
     assert_one(
         "wrong_type",
-        "content/c.md:3",
+        "content/c.md:3:9",
         "`weight` must be a whole number, not text",
         None,
     );
@@ -78,7 +78,7 @@ fn wrong_type_names_key_expected_and_found() {
 fn impossible_date() {
     assert_one(
         "bad_date",
-        "content/c.md:4",
+        "content/c.md:4:7",
         "`date`: `2017-02-30` is not a day in the calendar",
         Some("write dates as 2017-04-06"),
     );
@@ -274,7 +274,7 @@ fn three_faults_in_three_files_are_reported_together_sorted_by_file() {
                 None,
             ),
             problem(
-                "content/c.md:3",
+                "content/c.md:3:9",
                 "`weight` must be a whole number, not text",
                 None,
             ),
@@ -311,7 +311,7 @@ fn a_broken_page_is_reported_once_not_again_by_links_and_the_menu() {
     assert_eq!(
         problems("followon"),
         [problem(
-            "content/a.md:3",
+            "content/a.md:3:7",
             "`date`: `6. april 2017` is not a date in the form YYYY-MM-DD",
             Some("write dates as 2017-04-06"),
         )]

@@ -55,8 +55,11 @@ fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
     let status = preview.status();
     assert_eq!(status.version, 2, "a failed rebuild is not a new version");
     let errors = status.errors.expect("the errors are reported");
+    // The same code frame as `site-gen check` prints: the line, a caret under the key.
     assert!(
-        errors.contains("content/a.md:5: error: unknown front matter key `colour`"),
+        errors.starts_with(
+            "error: unknown front matter key `colour`\n --> content/a.md:5:1\n  |\n5 | colour: blue\n  | ^^^^^^\n"
+        ),
         "{errors}"
     );
     assert!(page(&preview, "a/index.html").contains("Side Alfa"));
