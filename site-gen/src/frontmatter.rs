@@ -190,9 +190,19 @@ pub fn parse(
         let d: &mut Diagnostic = &mut errors[i];
         d.hint = Some("did you mean `title`? Without it the page has no title".into());
     } else if !seen_title {
+        // The text's own `# heading` is the title the editor meant, if it has one.
+        let heading = split.body.lines().find_map(|l| {
+            let h = l.strip_prefix("# ")?.trim();
+            (!h.is_empty()).then_some(h)
+        });
+        let hint = match heading {
+            Some(h) => format!(
+                "add the line `title: {h}` (and remove the `# {h}` heading: the title is the page's heading)"
+            ),
+            None => "add a line like `title: Minivejledningsforløb`".into(),
+        };
         errors.push(
-            Diagnostic::new(path, split.front_line, "the front matter has no `title`")
-                .hint("add a line like `title: Minivejledningsforløb`"),
+            Diagnostic::new(path, split.front_line, "the front matter has no `title`").hint(hint),
         );
     }
     if errors.is_empty() {
@@ -228,9 +238,13 @@ fn set_key(
     let date = |v: &Node| -> Result<Date, Diagnostic> {
         let s = v.to::<String>().map_err(|_| wrong("a date (YYYY-MM-DD)"))?;
         dates::parse_iso(&s).map_err(|m| {
+            let hint = match dates::guess_danish(&s) {
+                Some(d) => format!("write it as `{}`", dates::iso(d)),
+                None => "write dates as 2017-04-06".into(),
+            };
             Diagnostic::new(path, line, format!("`{key}`: {m}"))
                 .column(column)
-                .hint("write dates as 2017-04-06")
+                .hint(hint)
         })
     };
     match key {
@@ -246,7 +260,18 @@ fn set_key(
         "updated" => fm.updated = Some(date(value)?),
         "publish_date" => fm.publish_date = Some(date(value)?),
         "expiry_date" => fm.expiry_date = Some(date(value)?),
-        "draft" => fm.draft = value.to::<bool>().map_err(|_| wrong("true or false"))?,
+        "draft" => {
+            fm.draft = value.to::<bool>().map_err(|_| {
+                let said = value.to::<String>().unwrap_or_default().to_lowercase();
+                match said.as_str() {
+                    "ja" | "yes" | "j" | "y" | "on" | "sand" => wrong("true or false")
+                        .hint(format!("write `draft: true` (`{said}` is text to YAML)")),
+                    "nej" | "no" | "n" | "off" | "falsk" => wrong("true or false")
+                        .hint(format!("write `draft: false` (`{said}` is text to YAML)")),
+                    _ => wrong("true or false"),
+                }
+            })?
+        }
         "weight" => fm.weight = value.to::<i64>().map_err(|_| wrong("a whole number"))?,
         "template" => fm.template = Some(template_name(text(value)?, path, line)?),
         "page_template" => fm.page_template = Some(template_name(text(value)?, path, line)?),
@@ -363,6 +388,34 @@ mod tests {
         assert_eq!(
             errs[0].hint.as_deref(),
             Some("did you mean `title`? Without it the page has no title")
+        );
+    }
+
+    #[test]
+    fn a_missing_title_offers_the_text_s_heading() {
+        let errs = parse_text("---\ndescription: x\n---\n\n# Etårige forløb\n", false).unwrap_err();
+        assert_eq!(
+            errs[0].hint.as_deref(),
+            Some(
+                "add the line `title: Etårige forløb` (and remove the `# Etårige forløb` heading: the title is the page's heading)"
+            )
+        );
+    }
+
+    #[test]
+    fn hints_offer_what_was_meant() {
+        let errs = parse_text(
+            "---\ntitle: A\nupdated: 01-11-2017\ndraft: ja\n---\n",
+            false,
+        )
+        .unwrap_err();
+        let hints: Vec<_> = errs.iter().map(|d| d.hint.as_deref()).collect();
+        assert_eq!(
+            hints,
+            [
+                Some("write it as `2017-11-01`"),
+                Some("write `draft: true` (`ja` is text to YAML)")
+            ]
         );
     }
 

@@ -60,9 +60,28 @@ pub fn page<'a>(site: &'a Site, from: &str, target: &str) -> Option<&'a Entry> {
 pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result<(), Broken> {
     let (resolved, fragment) = locate(from, target);
     if resolved.ends_with(".md") {
+        // The page made from that file (by its path within content/, or by its name).
+        let file = resolved.trim_start_matches('/');
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let page = site
+            .entries
+            .iter()
+            .find(|e| e.page.rel == file)
+            .or_else(|| {
+                let mut named = site
+                    .entries
+                    .iter()
+                    .filter(|e| e.page.rel.rsplit('/').next() == Some(name));
+                named.next().filter(|_| named.next().is_none())
+            });
+        let hint = match page {
+            Some(e) => format!("link to its page's address: `{}`", e.url),
+            None => "link to the page's address, not its file: no file in content/ has that name"
+                .to_string(),
+        };
         return Err(Broken::new(
             format!("link to the Markdown file `{target}`"),
-            Some("link to the page's address instead, e.g. `/minivejledningsforloeb/`".to_string()),
+            Some(hint),
         ));
     }
     if let Some(entry) = site.get(&resolved) {
@@ -72,7 +91,9 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
                     && !entry.page.body.ids.contains(f)
                     && !targets.template_ids.contains(f) =>
             {
-                let known: Vec<&str> = entry.page.body.ids.iter().collect();
+                // Closest first.
+                let mut known: Vec<&str> = entry.page.body.ids.iter().collect();
+                known.sort_by_key(|k| (strsim::damerau_levenshtein(f, k), *k));
                 let hint = match crate::diagnostics::suggest(f, known.iter().copied()) {
                     Some(s) => format!("did you mean `#{s}`?"),
                     None if known.is_empty() => "that page has no headings to link to".to_string(),
@@ -103,6 +124,21 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
         Some(format!("that page is {reason}"))
     } else if site.by_url.contains_key(&format!("{resolved}/")) {
         Some(format!("add the trailing slash: `{resolved}/`"))
+    } else if let Some((stem, _)) = resolved.rsplit_once('.')
+        && !stem.ends_with('/')
+    {
+        // A file: another of the same name with another extension, else a near name.
+        let same_stem = targets
+            .files
+            .iter()
+            .filter(|f| f.rsplit_once('.').is_some_and(|(s, _)| s == stem))
+            .min();
+        same_stem
+            .map(String::as_str)
+            .or_else(|| {
+                crate::diagnostics::suggest(&resolved, targets.files.iter().map(String::as_str))
+            })
+            .map(|s| format!("did you mean `{s}`?"))
     } else {
         let urls = site.by_url.keys().map(String::as_str);
         crate::diagnostics::suggest(&resolved, urls).map(|s| format!("did you mean `{s}`?"))

@@ -43,6 +43,31 @@ pub fn parse_iso(text: &str) -> Result<Date, String> {
     Date::new(year, month, day).map_err(|_| format!("`{text}` is not a day in the calendar"))
 }
 
+/// The day a person in Denmark means by `text` when it is not written YYYY-MM-DD: day
+/// first, as `01-11-2017`, `1.11.2017`, `1/11 2017` or `1. november 2017` (month names in
+/// Danish, or their first three letters). `None` when it is no such day.
+pub fn guess_danish(text: &str) -> Option<Date> {
+    let parts: Vec<&str> = text
+        .split(['-', '.', '/', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [day, month, year] = parts[..] else {
+        return None;
+    };
+    let month: i8 = match month.parse() {
+        Ok(m) => m,
+        Err(_) => {
+            let name = month.to_lowercase();
+            let i = MONTHS
+                .iter()
+                .position(|m| *m == name || (name.chars().count() == 3 && m.starts_with(&name)))?;
+            i8::try_from(i + 1).ok()?
+        }
+    };
+    let year: i16 = year.parse().ok().filter(|y| (1000..=9999).contains(y))?;
+    Date::new(year, month, day.parse().ok()?).ok()
+}
+
 /// `2017-04-06`
 pub fn iso(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
@@ -94,6 +119,19 @@ pub fn today_in_denmark() -> Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn danish_dates_are_guessed_day_first() {
+        let g = |t| guess_danish(t).map(iso);
+        assert_eq!(g("01-11-2017").as_deref(), Some("2017-11-01"));
+        assert_eq!(g("1.11.2017").as_deref(), Some("2017-11-01"));
+        assert_eq!(g("6/4 2017").as_deref(), Some("2017-04-06"));
+        assert_eq!(g("6. april 2017").as_deref(), Some("2017-04-06"));
+        assert_eq!(g("6. apr 2017").as_deref(), Some("2017-04-06"));
+        assert_eq!(g("30-02-2017"), None);
+        assert_eq!(g("2017-11-01"), None);
+        assert_eq!(g("i morgen"), None);
+    }
 
     #[test]
     fn formats() {

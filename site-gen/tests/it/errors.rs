@@ -313,7 +313,7 @@ fn a_broken_page_is_reported_once_not_again_by_links_and_the_menu() {
         [problem(
             "content/a.md:3:7",
             "`date`: `6. april 2017` is not a date in the form YYYY-MM-DD",
-            Some("write dates as 2017-04-06"),
+            Some("write it as `2017-04-06`"),
         )]
     );
 }
@@ -438,5 +438,35 @@ fn a_template_that_reads_what_a_check_may_leave_out_is_checked_against_it() {
             at("13:69", "C has breadcrumbs", "c.md"),
             at("14:59", "the contact line is not wanted here", "d.md"),
         ]
+    );
+}
+
+#[test]
+fn a_link_to_a_markdown_file_offers_that_file_s_own_address() {
+    assert_one(
+        "markdown_file_link",
+        "content/c.md:6:16",
+        "link to the Markdown file `b.md`",
+        Some("link to its page's address: `/b/`"),
+    );
+}
+
+#[test]
+fn a_missing_image_offers_the_file_with_another_extension() {
+    assert_one(
+        "other_extension",
+        "content/c.md:6:1",
+        "link to `/billeder/kort.jpg`: no page or file has the address `/billeder/kort.jpg`",
+        Some("did you mean `/billeder/kort.png`?"),
+    );
+}
+
+#[test]
+fn a_missing_anchor_lists_the_closest_first() {
+    assert_one(
+        "anchor_list",
+        "content/c.md:6:4",
+        "link to `/b/#prisliste`: `/b/` has no anchor `#prisliste`",
+        Some("anchors on that page: #priser, #kontakt, #om-os"),
     );
 }
