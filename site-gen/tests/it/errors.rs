@@ -400,7 +400,7 @@ fn an_image_from_another_site_which_the_security_policy_would_block() {
 fn a_mail_text_with_a_placeholder_that_does_not_exist() {
     assert_one(
         "mail_placeholder",
-        "content/mail/tilmelding/kvittering.md:7",
+        "content/mail/tilmelding/kvittering.md:7:12",
         "unknown placeholder `{frist}`",
         Some("the placeholders are {reference}, {form}, {received}, {round}, {deadline}"),
     );

@@ -130,27 +130,93 @@ enum Piece {
     Value(Placeholder),
 }
 
+/// A `{…}` meant as a placeholder that would go out as written: `{Deadline}`,
+/// `{ deadline }`, `{{deadline}}`, `{deadlien}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BadPlaceholder {
+    /// The braces and what is between them, as written.
+    written: String,
+    /// The placeholder it is, or is close to.
+    meant: Option<&'static str>,
+}
+
+impl BadPlaceholder {
+    fn diagnostic(&self, path: &Path, line: usize, column: usize) -> Diagnostic {
+        let inner = &self.written[1..self.written.len() - 1];
+        let named = !inner.is_empty() && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let message = match named {
+            true => format!("unknown placeholder `{}`", self.written),
+            false => format!(
+                "`{}` is not a placeholder and would go out as written",
+                self.written
+            ),
+        };
+        let hint = match self.meant {
+            Some(m) if named => format!("did you mean `{{{m}}}`?"),
+            Some(m) => format!("write `{{{m}}}`"),
+            None => format!("the placeholders are {}", Placeholder::names()),
+        };
+        Diagnostic::new(path, line, message)
+            .column(column)
+            .end(column + self.written.chars().count())
+            .hint(hint)
+    }
+}
+
 impl Template {
-    /// Splits `text` at its `{name}`s; an unknown name is the error.
-    fn parse(text: &str) -> Result<Template, String> {
+    /// Splits `text` at its `{name}`s. A `{…}` whose content, trimmed and lower-cased (or
+    /// doubled braces taken off), is a placeholder or close to one's name is the error,
+    /// with its byte offset; other braces are text (`{ 3 }`, `{}`).
+    fn parse(text: &str) -> Result<Template, (usize, BadPlaceholder)> {
         let mut pieces = Vec::new();
         let mut rest = text;
+        let mut consumed = 0;
         while let Some(open) = rest.find('{') {
             let after = &rest[open + 1..];
-            let name_len = after
-                .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
-                .unwrap_or(after.len());
-            if name_len == 0 || !after[name_len..].starts_with('}') {
-                // Not a placeholder: a brace in the text.
+            let close = after
+                .find(['}', '\n'])
+                .filter(|&c| after[c..].starts_with('}'));
+            let Some(close) = close else {
                 pieces.push(Piece::Text(rest[..=open].to_string()));
+                consumed += open + 1;
                 rest = after;
                 continue;
+            };
+            let inner = &after[..close];
+            // `{{name}}`: both pairs of braces.
+            let end = match inner.starts_with('{') && after[close + 1..].starts_with('}') {
+                true => close + 2,
+                false => close + 1,
+            };
+            if let Some(p) = Placeholder::named(inner) {
+                pieces.push(Piece::Text(rest[..open].to_string()));
+                pieces.push(Piece::Value(p));
+                consumed += open + 1 + end;
+                rest = &after[end..];
+                continue;
             }
-            let name = &after[..name_len];
-            let p = Placeholder::named(name).ok_or_else(|| name.to_string())?;
-            pieces.push(Piece::Text(rest[..open].to_string()));
-            pieces.push(Piece::Value(p));
-            rest = &after[name_len + 1..];
+            let key = inner
+                .trim_matches(|c: char| c == '{' || c == '}' || c.is_whitespace())
+                .to_lowercase();
+            let names = Placeholder::ALL.iter().map(|(n, _)| *n);
+            let meant = Placeholder::named(&key)
+                .and_then(|p| {
+                    Placeholder::ALL
+                        .iter()
+                        .find(|(_, q)| *q == p)
+                        .map(|(n, _)| *n)
+                })
+                .or_else(|| crate::diagnostics::suggest(&key, names));
+            let name_shaped =
+                !key.is_empty() && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            if meant.is_some() || (name_shaped && key == inner) {
+                let written = format!("{{{}", &after[..end]);
+                return Err((consumed + open, BadPlaceholder { written, meant }));
+            }
+            // Not a placeholder: a brace in the text.
+            pieces.push(Piece::Text(rest[..=open].to_string()));
+            consumed += open + 1;
+            rest = after;
         }
         pieces.push(Piece::Text(rest.to_string()));
         pieces.retain(|p| !matches!(p, Piece::Text(t) if t.is_empty()));
@@ -222,13 +288,16 @@ impl MailText {
                 .position(|l| l.contains(needle))
                 .map_or(1, |i| i + 1)
         };
+        // The column of byte `at` of `value` on its line in the file, if it is found there.
+        let column = |value: &str, line: usize, at: usize| {
+            let source = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
+            source
+                .find(value)
+                .map_or(0, |start| source[..start + at].chars().count() + 1)
+        };
         let template = |value: &str, line: usize| {
-            Template::parse(value).map_err(|name| {
-                vec![
-                    Diagnostic::new(path, line, format!("unknown placeholder `{{{name}}}`"))
-                        .hint(format!("the placeholders are {}", Placeholder::names())),
-                ]
-            })
+            Template::parse(value)
+                .map_err(|(at, bad)| vec![bad.diagnostic(path, line, column(value, line, at))])
         };
         let subject_line = line_of("subject:");
         let subject = template(fm.subject.trim(), subject_line)?;
@@ -382,6 +451,40 @@ mod tests {
                 "a placeholder stands in a link's address; placeholders belong in the text"
                     .to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn a_placeholder_written_wrongly_is_an_error_with_its_fix() {
+        let bad = |written: &str| {
+            let text = OK.replace("{deadline}", written);
+            let d = MailText::parse(Path::new("content/mail/f/kvittering.md"), &text)
+                .unwrap_err()
+                .remove(0);
+            (d.line, d.column, d.end, d.message, d.hint.unwrap())
+        };
+        // "Fristen er " is 11 characters: the braces start in column 12.
+        let wrongly = |w: &str| {
+            (
+                9,
+                12,
+                12 + w.chars().count(),
+                format!("`{w}` is not a placeholder and would go out as written"),
+                "write `{deadline}`".to_string(),
+            )
+        };
+        for written in ["{Deadline}", "{ deadline }", "{{deadline}}", "{DEADLINE }"] {
+            assert_eq!(bad(written), wrongly(written), "{written}");
+        }
+        assert_eq!(
+            bad("{deadlien}"),
+            (
+                9,
+                12,
+                22,
+                "unknown placeholder `{deadlien}`".to_string(),
+                "did you mean `{deadline}`?".to_string()
+            )
         );
     }
 
