@@ -1,7 +1,7 @@
 //! All the site's forms: `content/forms/*.yaml`, `content/data/kommuner.yaml` and the words
 //! of their mails, `content/mail/<form>/*.md`, loaded and checked together.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::definition::{self, FormDef};
@@ -16,6 +16,9 @@ pub struct Forms {
     pub kommuner: Kommuner,
     /// The words of each form's mails, by form id.
     pub mail: BTreeMap<String, FormMailTexts>,
+    /// The ids of the forms that have errors of their own (in their definition or a mail
+    /// text), reported where they are: left out, yet not missing.
+    pub failed: BTreeSet<String>,
 }
 
 /// The words of one form's mails: those its `notifications` ask for.
@@ -50,9 +53,10 @@ pub enum LoadError {
 }
 
 impl Forms {
-    /// Reads the forms under `root/content` (paths in errors are relative to `root`).
-    /// A site without `content/forms/` has no forms.
-    pub fn load(root: &Path) -> Result<Forms, LoadError> {
+    /// Reads the forms under `root/content` (paths in errors are relative to `root`), each
+    /// on its own: the forms without errors, and the errors of the others (see
+    /// [`Forms::failed`]). A site without `content/forms/` has no forms.
+    pub fn load_each(root: &Path) -> Result<(Forms, Diagnostics), LoadError> {
         let dir = root.join("content/forms");
         let data = root.join("content/data/kommuner.yaml");
         let read = |p: &Path| {
@@ -92,21 +96,38 @@ impl Forms {
         for f in mail_files(&root.join("content/mail"))? {
             mail.push((display_path(root, &f), read(&f)?));
         }
-        Forms::parse(
+        Ok(Forms::parse_each(
             &sources,
             kommuner.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
             &mail,
-        )
-        .map_err(LoadError::Invalid)
+        ))
+    }
+
+    /// [`Forms::load_each`], with any error failing the whole.
+    pub fn load(root: &Path) -> Result<Forms, LoadError> {
+        let (forms, errors) = Forms::load_each(root)?;
+        errors.into_result(forms).map_err(LoadError::Invalid)
     }
 
     /// Parses form definitions `(path, text)`, the kommune data and the mail texts
-    /// (`content/mail/<form>/<file>.md`).
+    /// (`content/mail/<form>/<file>.md`); any error fails the whole.
     pub fn parse(
         forms: &Sources,
         kommuner: Option<(&Path, &str)>,
         mail: &Sources,
     ) -> Result<Forms, Diagnostics> {
+        let (out, errors) = Forms::parse_each(forms, kommuner, mail);
+        errors.into_result(out)
+    }
+
+    /// [`Forms::parse`], each form on its own: a form with an error in its definition or a
+    /// mail text is left out and named in [`Forms::failed`], the others are kept, so that
+    /// one typo gives one error, not also "no such form" wherever the others are used.
+    pub fn parse_each(
+        forms: &Sources,
+        kommuner: Option<(&Path, &str)>,
+        mail: &Sources,
+    ) -> (Forms, Diagnostics) {
         let mut errors = Diagnostics::new();
         let mut out = Forms::default();
         for (path, text) in forms {
@@ -115,7 +136,10 @@ impl Forms {
                 .map_or(String::new(), |s| s.to_string_lossy().into_owned());
             match definition::parse(path, &id, text) {
                 Ok(f) => out.forms.push(f),
-                Err(e) => errors.extend(e),
+                Err(e) => {
+                    errors.extend(e);
+                    out.failed.insert(id);
+                }
             }
         }
         let uses_kommuner = out
@@ -138,11 +162,11 @@ impl Forms {
             ),
             None => {}
         }
-        match mail_texts(&out.forms, mail) {
-            Ok(texts) => out.mail = texts,
-            Err(e) => errors.extend(e),
-        }
-        errors.into_result(out)
+        let (texts, failed_texts) = mail_texts(&out.forms, &out.failed, mail, &mut errors);
+        out.mail = texts;
+        out.forms.retain(|f| !failed_texts.contains(&f.id));
+        out.failed.extend(failed_texts);
+        (out, errors)
     }
 
     /// The words of the mails of the form `id` (none when it sends none).
@@ -222,13 +246,25 @@ fn mail_files(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
 
 /// The mail texts of each form, as its `notifications` ask for them: a missing text is an
 /// error at the block, a text no form asks for is an error at the text.
+/// Returns the texts and the ids of the forms with an error in one of theirs; the texts in
+/// the folder of a form that `failed` are not checked (nor said to be unused).
 fn mail_texts(
     forms: &[FormDef],
+    failed: &BTreeSet<String>,
     sources: &Sources,
-) -> Result<BTreeMap<String, FormMailTexts>, Vec<Diagnostic>> {
-    let mut errors = Vec::new();
+    errors: &mut Diagnostics,
+) -> (BTreeMap<String, FormMailTexts>, BTreeSet<String>) {
     let mut out = BTreeMap::new();
-    let mut used = vec![false; sources.len()];
+    let mut failed_texts = BTreeSet::new();
+    let folder_of = |p: &Path| {
+        let p = p.to_string_lossy().replace('\\', "/");
+        let rest = p.split("content/mail/").nth(1)?.to_string();
+        Some(rest.split('/').next()?.to_string())
+    };
+    let mut used: Vec<bool> = sources
+        .iter()
+        .map(|(p, _)| folder_of(p).is_some_and(|f| failed.contains(&f)))
+        .collect();
     for form in forms {
         let mut texts = FormMailTexts::default();
         let n = &form.notifications;
@@ -250,6 +286,7 @@ fn mail_texts(
                     )
                     .hint("write its subject, title and text there (see docs/editors-guide.md)"),
                 );
+                failed_texts.insert(form.id.clone());
                 continue;
             };
             used[i] = true;
@@ -257,7 +294,10 @@ fn mail_texts(
             match MailText::parse(path, text) {
                 Ok(t) if kind == MailKind::Caseworkers => texts.caseworkers = Some(t),
                 Ok(t) => texts.receipt = Some(t),
-                Err(e) => errors.extend(e),
+                Err(e) => {
+                    errors.extend(e);
+                    failed_texts.insert(form.id.clone());
+                }
             }
         }
         out.insert(form.id.clone(), texts);
@@ -273,11 +313,7 @@ fn mail_texts(
                 .hint("a form's `notifications` block names who gets its mails: `caseworkers` (sagsbehandlere.md) and `receipt_to` (kvittering.md); check the folder's name against the form ids"),
         );
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, failed_texts)
 }
 
 /// The site's forms as the editors wrote them (the repository's `content/forms/`), for tests.

@@ -13,8 +13,14 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
     let mut out = Diagnostics::new();
     for e in &site.entries {
         for (id, line) in &e.page.body.forms {
-            if forms.get(id).is_none() {
-                let ids: Vec<&str> = forms.forms.iter().map(|f| f.id.as_str()).collect();
+            // A form with errors of its own has them reported at its files: not missing.
+            if forms.get(id).is_none() && !forms.failed.contains(id) {
+                let ids: Vec<&str> = forms
+                    .forms
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .chain(forms.failed.iter().map(String::as_str))
+                    .collect();
                 let hint = match crate::diagnostics::suggest(id, ids.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if ids.is_empty() => format!(

@@ -383,11 +383,14 @@ fn link_targets(site: &Site, theme: &Theme, template_ids: HashSet<String>) -> Ta
     targets
 }
 
-/// The form definitions in `content/forms/`; none (and the problems in `errors`) when they
-/// are wrong.
+/// The form definitions in `content/forms/`: those without errors (the problems of the
+/// others in `errors`).
 fn load_forms(root: &Path, errors: &mut Diagnostics) -> Result<Forms, BuildError> {
-    match Forms::load(root) {
-        Ok(forms) => Ok(forms),
+    match Forms::load_each(root) {
+        Ok((forms, problems)) => {
+            errors.extend(problems);
+            Ok(forms)
+        }
         Err(FormsError::Invalid(d)) => {
             errors.extend(d);
             Ok(Forms::default())

@@ -470,3 +470,61 @@ fn a_missing_anchor_lists_the_closest_first() {
         Some("anchors on that page: #priser, #kontakt, #om-os"),
     );
 }
+
+/// The real site with one typo in `file` (the `nth` occurrence of `from` made `to`): its
+/// errors.
+fn real_site_with(file: &str, from: &str, to: &str, nth: usize) -> Vec<Problem> {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for part in ["content", "templates"] {
+        crate::copy_dir(&repo.join(part), &dir.path().join(part));
+    }
+    let path = dir.path().join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let at = text
+        .match_indices(from)
+        .nth(nth)
+        .expect("the text to change")
+        .0;
+    let changed = format!("{}{to}{}", &text[..at], &text[at + from.len()..]);
+    std::fs::write(&path, changed).unwrap();
+    match site_gen::check(dir.path(), &crate::options_on("2019-03-01")) {
+        Err(BuildError::Content(d)) => d
+            .iter()
+            .map(|d| (d.location(), d.message.clone(), d.hint.clone()))
+            .collect(),
+        other => panic!("expected content errors: {other:?}"),
+    }
+}
+
+#[test]
+fn one_typo_in_a_form_or_its_mail_is_one_error_and_the_other_forms_stay() {
+    // A misspelt key of the third field: not "no such form" on the pages, nor "no form
+    // sends this mail" at its mails, nor anything about the other form.
+    assert_eq!(
+        real_site_with(
+            "content/forms/etaarigt-forloeb.yaml",
+            "max_length",
+            "max_lenght",
+            1
+        ),
+        [problem(
+            "content/forms/etaarigt-forloeb.yaml:40:5",
+            "invalid form definition: field 3: unknown key `max_lenght`",
+            Some("did you mean `max_length`?"),
+        )]
+    );
+    assert_eq!(
+        real_site_with(
+            "content/mail/minivejledning/kvittering.md",
+            "{deadline}",
+            "{Deadline}",
+            0
+        ),
+        [problem(
+            "content/mail/minivejledning/kvittering.md:9:49",
+            "`{Deadline}` is not a placeholder and would go out as written",
+            Some("write `{deadline}`"),
+        )]
+    );
+}

@@ -57,17 +57,46 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
 /// The raw keys, or the YAML error at its line.
 fn read(path: &Path, text: &str) -> Result<RawForm, Vec<Diagnostic>> {
     yaml::from_str(text).map_err(|e| {
-        let mut d = Diagnostic::new(
-            path,
-            e.line,
-            format!("invalid form definition: {}", e.message),
-        )
-        .column(e.column);
-        if e.message.contains("unknown field") {
-            d = d.hint("see docs/forms.md for the keys a form and a field can have");
+        let (message, hint) = explain(&e.message);
+        let mut d = Diagnostic::new(path, e.line, format!("invalid form definition: {message}"))
+            .column(e.column);
+        if let Some(hint) = hint {
+            d = d.hint(hint);
         }
         vec![d]
     })
+}
+
+/// The YAML library's message as editors read it: fields counted from 1 (`fields[2]` is
+/// "field 3"), and for an unknown key the known one it is closest to.
+fn explain(message: &str) -> (String, Option<String>) {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(i) = rest.find("fields[") {
+        let after = &rest[i + "fields[".len()..];
+        let Some((n, tail)) = after.split_once(']') else {
+            break;
+        };
+        let Ok(n) = n.parse::<usize>() else {
+            break;
+        };
+        out.push_str(&rest[..i]);
+        out.push_str(&format!("field {}", n + 1));
+        rest = tail;
+    }
+    out.push_str(rest);
+    let Some((before, unknown)) = out.split_once("unknown field `") else {
+        return (out, None);
+    };
+    let Some((key, expected)) = unknown.split_once('`') else {
+        return (out.clone(), None);
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let hint = match crate::diagnostics::suggest(key, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the keys here are {} (docs/forms.md)", known.join(", ")),
+    };
+    (format!("{before}unknown key `{key}`"), Some(hint))
 }
 
 /// Finds the line of a key in the definition's text.

@@ -318,12 +318,12 @@ mod tests {
     #[test]
     fn unknown_keys_types_and_references() {
         let errs = p(&OK.replace("    label: Navn\n", "    lable: Navn\n")).unwrap_err();
-        assert_eq!(errs[0].line, 13);
-        assert!(
-            errs[0].message.contains("unknown field `lable`"),
-            "{}",
-            errs[0].message
+        assert_eq!((errs[0].line, errs[0].column), (13, 5));
+        assert_eq!(
+            errs[0].message,
+            "invalid form definition: field 1: unknown key `lable`"
         );
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `label`?"));
 
         let text = OK.replace("type: text\n    label: Navn", "type: txt\n    label: Navn");
         let errs = p(&text).unwrap_err();
