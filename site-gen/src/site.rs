@@ -105,14 +105,14 @@ impl Site {
         parsed: &[Arc<ParsedPage>],
         files: &[(String, PathBuf)],
         options: &BuildOptions,
-        failed: HashSet<String>,
+        mut failed: HashSet<String>,
     ) -> (Site, Diagnostics) {
         if let Some(base) = &options.base_url {
             config.base_url = base.trim_end_matches('/').to_string();
         }
         let mut errors = Diagnostics::new();
         let (chosen, hidden) = choose(&config, parsed, options);
-        let (mut entries, by_url) = index(chosen, &mut errors);
+        let (mut entries, by_url) = index(chosen, &mut errors, &mut failed);
         let root = by_url["/"];
         link_tree(&mut entries, root);
         let aliases = aliases(&entries, &by_url, &mut errors);
@@ -195,8 +195,14 @@ fn choose(
 }
 
 /// The entries, one per URL: a second page with the same URL is an error (blaming the
-/// file whose `slug` made the clash, if one of them has one).
-fn index(chosen: ByUrl, errors: &mut Diagnostics) -> (Vec<Entry>, UrlIndex) {
+/// file whose `slug` made the clash, if one of them has one). The address the blamed page
+/// has without its slug goes into `moved`: links to it are the clash's consequence, not
+/// mistakes of their own.
+fn index(
+    chosen: ByUrl,
+    errors: &mut Diagnostics,
+    moved: &mut HashSet<String>,
+) -> (Vec<Entry>, UrlIndex) {
     let mut by_url = UrlIndex::with_capacity_and_hasher(chosen.len(), Default::default());
     let mut entries: Vec<Entry> = Vec::with_capacity(chosen.len());
     for (url, page) in chosen {
@@ -208,13 +214,25 @@ fn index(chosen: ByUrl, errors: &mut Diagnostics) -> (Vec<Entry>, UrlIndex) {
                 } else {
                     (&page, page.meta.line_of("slug"), &first.page.source)
                 };
+            let mut hint =
+                "two files cannot have the same URL: rename one or give it another `slug`"
+                    .to_string();
+            if blamed.meta.slug.is_some() {
+                let unslugged = crate::content::url_for(&blamed.rel, None);
+                if unslugged != url {
+                    hint.push_str(&format!(
+                        "; the links to `{unslugged}`, its address without the slug, are checked once the clash is gone"
+                    ));
+                    moved.insert(unslugged);
+                }
+            }
             errors.push(
                 Diagnostic::new(
                     &blamed.source,
                     line,
                     format!("`{url}` is also the address of {}", other_file.display()),
                 )
-                .hint("two files cannot have the same URL: rename one or give it another `slug`"),
+                .hint(hint),
             );
             continue;
         }
