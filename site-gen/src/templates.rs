@@ -110,7 +110,8 @@ impl Theme {
             if let Err(e) = single.add_raw_template(&t.name, &t.text)
                 && matches!(e.kind(), ErrorKind::SyntaxError(_))
             {
-                errors.push(template_diagnostic(&e, None));
+                let d = template_diagnostic(&e, None);
+                errors.push(unclosed_delimiter(&t.text, &d).unwrap_or(d));
             }
         }
         if !errors.is_empty() {
@@ -318,6 +319,57 @@ pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnosti
         d = d.hint("a tag is not closed: check that every `{% if %}`, `{% for %}` and `{% block %}` has its `{% endif %}`, `{% endfor %}` or `{% endblock %}`, and every `{{` its `}}`");
     }
     d
+}
+
+/// The cause of a syntax error `d` in `text` when it is a tag or expression opened and not
+/// closed before the error's place (`{%- if x %` without its `}`): the parser only notices
+/// at the next tag, often a line later, with a message about something else.
+fn unclosed_delimiter(text: &str, d: &Diagnostic) -> Option<Diagnostic> {
+    let error_at: usize = text
+        .split_inclusive('\n')
+        .take(d.line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>()
+        + d.column.saturating_sub(1);
+    let mut unclosed = None;
+    let mut at = 0;
+    while let Some(i) = text[at..].find('{').map(|i| at + i) {
+        let close = match text.as_bytes().get(i + 1) {
+            Some(b'%') => "%}",
+            Some(b'{') => "}}",
+            Some(b'#') => "#}",
+            _ => {
+                at = i + 1;
+                continue;
+            }
+        };
+        if i >= error_at {
+            break;
+        }
+        let rest = &text[i + 2..];
+        // Closed when its closing pair comes before the next opening one.
+        let next_open = ["{%", "{{", "{#"]
+            .iter()
+            .filter_map(|o| rest.find(o))
+            .min()
+            .unwrap_or(rest.len());
+        match rest.find(close) {
+            Some(c) if c < next_open => at = i + 2 + c + 2,
+            _ => {
+                unclosed = Some((i, close));
+                at = i + 2;
+            }
+        }
+    }
+    let (i, close) = unclosed?;
+    let (line, column) = crate::diagnostics::line_col(text, i);
+    let opened: String = text[i..].lines().next().unwrap_or("").trim_end().to_string();
+    Some(
+        Diagnostic::new(&d.path, line, format!("`{opened}` is not closed"))
+            .column(column)
+            .end(column + opened.chars().count())
+            .hint(format!("end it with `{close}`")),
+    )
 }
 
 /// Tera reports some problems found across templates (an unknown include, filter or

@@ -192,12 +192,25 @@ fn missing_trailing_slash() {
 
 #[test]
 fn template_syntax_error_names_template_and_line() {
-    // `<h1>{{ page.title }</h1>` on line 10: column 19 is the lone `}`.
+    // `<h1>{{ page.title }</h1>` on line 10: the `{{` in column 5 is never closed (Tera
+    // stops at the lone `}` in column 19, "Found `}` but expected }}.").
     assert_one(
         "template_syntax",
-        "templates/page.html:10:19",
-        "Found `}` but expected }}.",
-        None,
+        "templates/page.html:10:5",
+        "`{{ page.title }</h1>` is not closed",
+        Some("end it with `}}`"),
+    );
+}
+
+#[test]
+fn a_tag_without_its_closing_brace_is_named_at_its_own_line() {
+    // `{%- if page.description %` on line 10; Tera complains at line 11 that "Components
+    // with body content must use tag syntax".
+    assert_one(
+        "unclosed_delimiter",
+        "templates/page.html:10:1",
+        "`{%- if page.description %` is not closed",
+        Some("end it with `%}`"),
     );
 }
 
