@@ -126,12 +126,42 @@ impl Theme {
         .map_err(|e| {
             let mut all = Diagnostics::new();
             match parse_reports(&e.to_string()) {
-                found if !found.is_empty() => all.extend(found),
+                found if !found.is_empty() => {
+                    all.extend(found.into_iter().map(|d| self.suggest_name(d)));
+                }
                 _ => all.push(template_diagnostic(&e, None)),
             }
             all
         })?;
         Ok(tera)
+    }
+
+    /// An unknown filter or template, with the closest name that exists.
+    fn suggest_name(&self, d: Diagnostic) -> Diagnostic {
+        let name = |prefix: &str| {
+            let rest = d.message.strip_prefix(prefix)?;
+            Some(rest.strip_suffix('`')?.to_string())
+        };
+        if let Some(filter) = name("Unknown filter `") {
+            let hint = match crate::diagnostics::suggest(&filter, FILTERS.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the filters are {}", FILTERS.join(", ")),
+            };
+            return d.hint(hint);
+        }
+        if let Some(template) = name("Unknown template `") {
+            let names = self.templates.iter().map(|t| t.name.as_str());
+            let hint = match crate::diagnostics::suggest(&template, names) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => {
+                    format!("there is no templates/{template}: create it, or name one that exists")
+                }
+            };
+            // The quoted name, quotes included.
+            let end = d.column + template.chars().count() + 2;
+            return d.end(end).hint(hint);
+        }
+        d
     }
 
     /// Literal `href`/`src` values in the templates that lead nowhere.
@@ -271,6 +301,49 @@ fn base_tera(site: &Arc<Site>, targets: &Arc<Targets>, theme: &Theme) -> Tera {
     tera
 }
 
+/// The filters templates can use: Tera's own (those `Tera::new` registers in 2.4) and
+/// ours (a test applies each one).
+pub const FILTERS: &[&str] = &[
+    "abs",
+    "capitalize",
+    "date",
+    "default",
+    "escape",
+    "escape_html",
+    "escape_xml",
+    "first",
+    "float",
+    "get",
+    "group_by",
+    "indent",
+    "int",
+    "join",
+    "keys",
+    "last",
+    "length",
+    "lower",
+    "newlines_to_br",
+    "nth",
+    "pairs",
+    "pluralize",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "sort",
+    "split",
+    "str",
+    "title",
+    "trim",
+    "trim_end",
+    "trim_start",
+    "truncate",
+    "unique",
+    "upper",
+    "values",
+    "wordcount",
+];
+
 /// A Tera error as an editor-facing diagnostic. `rendering` names the page being rendered.
 pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnostic {
     let while_rendering = rendering.map(|p| format!("while rendering {}", p.display()));
@@ -363,7 +436,12 @@ fn unclosed_delimiter(text: &str, d: &Diagnostic) -> Option<Diagnostic> {
     }
     let (i, close) = unclosed?;
     let (line, column) = crate::diagnostics::line_col(text, i);
-    let opened: String = text[i..].lines().next().unwrap_or("").trim_end().to_string();
+    let opened: String = text[i..]
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_string();
     Some(
         Diagnostic::new(&d.path, line, format!("`{opened}` is not closed"))
             .column(column)

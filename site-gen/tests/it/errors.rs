@@ -544,3 +544,38 @@ fn one_typo_in_a_form_or_its_mail_is_one_error_and_the_other_forms_stay() {
         )]
     );
 }
+
+#[test]
+fn unknown_filters_and_templates_get_the_names_that_exist() {
+    assert_one(
+        "unknown_filter",
+        "templates/page.html:11:19",
+        "Unknown filter `safee`",
+        Some("did you mean `safe`?"),
+    );
+    assert_one(
+        "unknown_include",
+        "templates/page.html:12:12",
+        "Unknown template `partials/navigation.htm`",
+        Some("did you mean `partials/navigation.html`?"),
+    );
+}
+
+#[test]
+fn every_filter_the_hints_name_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    crate::copy_dir(&fixture("minimal"), &site);
+    let page = site.join("templates/page.html");
+    let uses: String = site_gen::templates::FILTERS
+        .iter()
+        .map(|f| format!("{{{{ page.title | {f} }}}}"))
+        .collect();
+    let text = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        format!("{text}{{% if false %}}{uses}{{% endif %}}\n"),
+    )
+    .unwrap();
+    site_gen::check(&site, &options()).expect("every listed filter is known to the templates");
+}
