@@ -53,7 +53,12 @@ if [ ! -x "$infra_tools/guard/bin/cfn-guard" ]; then
   say "installing cfn-guard into $infra_tools/guard (cargo install, a few minutes)"
   cargo install --quiet --locked cfn-guard --version 3.2.1 --root "$infra_tools/guard"
 fi
-infra_path="$infra_tools/sam/bin:$infra_tools/checkov/bin:$infra_tools/guard/bin:$PATH"
+if [ ! -x "$infra_tools/zizmor/bin/zizmor" ]; then
+  say "installing zizmor (the GitHub workflows' security audit) into $infra_tools/zizmor"
+  python3 -m venv "$infra_tools/zizmor"
+  "$infra_tools/zizmor/bin/pip" install --quiet 'zizmor==1.33.1'
+fi
+infra_path="$infra_tools/sam/bin:$infra_tools/checkov/bin:$infra_tools/guard/bin:$infra_tools/zizmor/bin:$PATH"
 # cargo-lambda for the tests that run the Lambda binaries under its emulator; at the end of
 # PATH, so that its virtualenv's python3 does not shadow the one moto is installed for.
 export PATH="$PATH:$infra_tools/lambda/bin"
@@ -100,7 +105,7 @@ node site-gen/tests/browser/serve-test.mjs --bin "$site_gen"
 say "the preview's mails in Chromium: .eml files, /_mail/, axe, Nu, editing the words"
 node site-gen/tests/browser/mail-test.mjs --bin "$site_gen"
 
-say "deployment, offline: cfn-lint, checkov, cfn-guard, sam validate, CloudFront functions, deploy --dry-run"
+say "deployment and workflows, offline: cfn-lint, checkov, cfn-guard, sam validate, CloudFront functions, deploy --dry-run, actionlint, zizmor"
 PATH="$infra_path" infra/check --site "$target_dir/site-today"
 
 say "all tests and gates passed"
