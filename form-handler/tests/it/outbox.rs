@@ -232,17 +232,19 @@ async fn stop_after_ses_took(mail: usize) -> (Vec<MailKind>, usize, usize, usize
     stopped.lease = Lease::new("stopped", lease);
     let taken = std::time::Instant::now();
     let mut work = Box::pin(sweep(&stopped, Duration::ZERO, None));
-    loop {
-        tokio::select! {
-            done = &mut work => panic!("the sender finished: {done:?}"),
-            _ = tokio::time::sleep(Duration::from_millis(50)) => {
-                if sent(&moto.endpoint()).await.len() > mail {
-                    break;
-                }
-            }
+    // Watched at the proxy, not by asking moto (which answers one request at a time).
+    let took = async {
+        while proxy.forwarded() <= mail {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    };
+    tokio::select! {
+        done = &mut work => panic!("the sender finished: {done:?}"),
+        _ = tokio::time::timeout(Duration::from_secs(60), took) => {}
     }
+    assert!(proxy.forwarded() > mail, "SES never took mail {mail}");
     drop(work);
+    drop(stopped);
 
     // The lease (whole seconds) expires; another sender sweeps.
     tokio::time::sleep((taken + lease + Duration::from_millis(1100)) - std::time::Instant::now())

@@ -28,6 +28,8 @@ pub enum Fault {
 #[derive(Debug, Default)]
 pub struct Log {
     pub faults: Vec<Fault>,
+    /// Requests SES (moto) has answered, whatever the proxy then does with the answer.
+    pub forwarded: usize,
 }
 
 /// A running proxy; stops with the test's runtime.
@@ -65,6 +67,11 @@ impl SesProxy {
 
     pub fn faults(&self) -> Vec<Fault> {
         self.log.lock().unwrap().faults.clone()
+    }
+
+    /// How many requests SES (moto) has answered through the proxy.
+    pub fn forwarded(&self) -> usize {
+        self.log.lock().unwrap().forwarded
     }
 }
 
@@ -111,6 +118,7 @@ async fn serve(
             continue;
         }
         let answer = forward(upstream, &request).await?;
+        log.lock().unwrap().forwarded += 1;
         match fault {
             Fault::DropAnswer => return Ok(()),
             Fault::Delay(d) => tokio::time::sleep(d).await,
