@@ -402,6 +402,46 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// One mistake, one error: any one-character edit of a key of a valid front matter
+        /// (a letter changed, left out or added) gives exactly one error, at that key's
+        /// line, naming what was typed.
+        #[test]
+        fn a_one_character_slip_in_a_key_is_one_error_at_its_line(
+            which in 0usize..5,
+            edit in 0usize..3,
+            at in 0usize..16,
+            letter in proptest::sample::select(
+                "abcdefghijklmnopqrstuvwxyz_".chars().collect::<Vec<_>>()
+            ),
+        ) {
+            let keys = ["title", "description", "date", "weight", "draft"];
+            let values = ["Side", "Kort", "2017-04-06", "3", "false"];
+            let key = keys[which];
+            let mut chars: Vec<char> = key.chars().collect();
+            let at = at % (chars.len() + 1);
+            match edit {
+                0 if at < chars.len() => chars[at] = letter,
+                1 if at < chars.len() => {
+                    chars.remove(at);
+                }
+                _ => chars.insert(at, letter),
+            }
+            let typed: String = chars.into_iter().collect();
+            proptest::prop_assume!(!typed.is_empty() && !KEYS.contains(&typed.as_str()));
+            let front: String = keys
+                .iter()
+                .zip(values)
+                .map(|(k, v)| format!("{}: {v}\n", if *k == key { typed.as_str() } else { k }))
+                .collect();
+            let errs = parse_text(&format!("---\n{front}---\n\nTekst.\n"), false).unwrap_err();
+            proptest::prop_assert_eq!(errs.len(), 1, "{:?}", errs);
+            proptest::prop_assert_eq!(errs[0].line, which + 2);
+            let named = format!("`{typed}`");
+            proptest::prop_assert!(errs[0].message.contains(&named), "{:?}", errs);
+        }
+    }
+
     #[test]
     fn hints_offer_what_was_meant() {
         let errs = parse_text(
