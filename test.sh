@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The project's one test command (README: "Testing"; CI runs it through .ci/run).
+# The project's one test command (README.md; what it runs: CONTRIBUTING.md; CI runs it through .ci/run).
 # Installs what the tests need when it is missing, then runs every test and gate:
 # formatting, clippy, the Rust tests, the built site in headless Chromium (axe) and
 # the Nu HTML checker, the live-preview test, and the deployment's offline checks.

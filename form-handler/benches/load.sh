@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# form-handler speed and size, measured the way the README reports them:
+# form-handler speed and size, measured as form-handler/benches/RESULTS.md reports them:
 #   1. HTTP throughput of the local server with the in-memory store (target >= 5,000
 #      valid submissions/s), with wrk, each request a new application (its own
 #      Idempotency-Key);
