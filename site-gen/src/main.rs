@@ -10,7 +10,7 @@ use site_gen::report::{self, Format};
 use site_gen::{BuildError, BuildOptions, dates};
 
 // A build allocates and frees millions of small strings across rayon's threads; mimalloc
-// does that about a tenth faster than glibc's malloc (site-gen/benches/compare.sh).
+// does that faster than glibc's malloc (site-gen/benches/compare.sh).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

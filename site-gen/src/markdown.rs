@@ -148,7 +148,7 @@ pub fn render(
 
 /// [`line_col`](crate::diagnostics::line_col) of offsets in `source`, counting on from the
 /// offset asked about before when the new one is further on: a page's events come in order,
-/// and counting every link's line from the start of the page took 2 % of a check.
+/// and counting every link's line from the start of the page would slow a check.
 struct Lines<'a> {
     source: &'a str,
     /// The offset asked about last, its line and the offset where that line starts.

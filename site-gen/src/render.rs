@@ -352,8 +352,7 @@ impl Renderer {
         } else {
             ctx.insert("page", &page);
         }
-        // Into bytes, not a String: Tera would check the whole page's UTF-8 again (3 % of
-        // a build's samples).
+        // Into bytes, not a String: Tera would check the whole page's UTF-8 again.
         let mut out = Vec::with_capacity(content.len() + 8 * 1024);
         let template = self.template_for(i);
         self.tera

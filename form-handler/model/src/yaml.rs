@@ -120,7 +120,7 @@ pub fn entries(text: &str) -> Result<Vec<Entry>, YamlError> {
 
 /// The entries of the plainest mappings, one `key: value` a line, where the value is
 /// `"text"` (no escapes), a whole number, `true`/`false` or a date: what the YAML parser
-/// gives for them, without it (it took a tenth of a 10,000-page build). `None` for
+/// gives for them, without it (the parser is a large part of a build's time). `None` for
 /// anything else: the parser reads it.
 fn plain_entries(text: &str) -> Option<Vec<Entry>> {
     if text.contains('\r') {

@@ -269,7 +269,7 @@ fn spilling(spill: &Spill) -> impl FnOnce(std::io::Error) -> BuildError {
 }
 
 /// `path` below `dir`. A walk's paths begin with the bytes of the folder walked, which is
-/// cheaper to see than `Path::strip_prefix`'s comparison name by name (2 % of a check).
+/// cheaper to see than `Path::strip_prefix`'s comparison name by name.
 fn below<'a>(dir: &Path, path: &'a Path) -> Option<&'a Path> {
     #[cfg(unix)]
     {

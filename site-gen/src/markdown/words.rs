@@ -36,8 +36,8 @@ pub(super) fn count_words(text: &str) -> usize {
 
 /// The words of `bytes` when only ASCII spaces separate them: the non-space bytes that
 /// follow a space, counted in blocks a byte-sized counter holds, branch-free, so that the
-/// compiler counts 16 or 32 bytes per instruction (a byte at a time took a tenth of a
-/// check's time).
+/// compiler counts 16 or 32 bytes per instruction (a byte at a time was a visible part of
+/// a check).
 fn count_ascii_separated(bytes: &[u8]) -> usize {
     let space = |b: u8| b == b' ' || b.wrapping_sub(b'\t') <= b'\r' - b'\t';
     let Some(&first) = bytes.first() else {
