@@ -17,7 +17,9 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let raw = RawForm::from_urlencoded(black_box(BODY)).unwrap();
-                let submission = Submission::from_raw(form, &forms.kommuner, &raw).unwrap();
+                let submission = Submission::from_raw(form, &forms.kommuner, &raw)
+                    .valid()
+                    .unwrap();
                 black_box(serde_json::to_vec(&submission.values).unwrap())
             })
         },

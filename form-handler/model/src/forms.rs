@@ -327,7 +327,7 @@ pub(crate) fn site_forms() -> Forms {
 mod tests {
     use super::*;
     use crate::definition::{ErrorKind, Field, FieldKind, Requirement};
-    use crate::submission::{RawForm, Submission};
+    use crate::submission::{Checked, RawForm, Submission};
 
     #[test]
     fn the_embedded_forms_are_the_site_forms() {
@@ -465,7 +465,11 @@ mod tests {
         for form in &forms.forms {
             let base = valid_post(form, &forms);
             let ok = Submission::from_raw(form, &forms.kommuner, &RawForm(base.clone()));
-            assert!(ok.is_ok(), "{}: the valid post fails: {ok:?}", form.id);
+            assert!(
+                matches!(ok, Checked::Valid(_)),
+                "{}: the valid post fails: {ok:?}",
+                form.id
+            );
             for field in &form.fields {
                 for (&kind, message) in &field.messages {
                     assert!(
@@ -476,7 +480,7 @@ mod tests {
                     );
                     let post = wrong_in(&base, field, kind);
                     let errors = match Submission::from_raw(form, &forms.kommuner, &RawForm(post)) {
-                        Err(Ok((_, errors))) => errors,
+                        Checked::Invalid { errors, .. } => errors,
                         other => panic!(
                             "{}.{} {kind:?}: expected a field error, got {other:?}",
                             form.id, field.id
@@ -622,9 +626,9 @@ mod tests {
             }
             for (name, post) in posts {
                 let errors: Vec<serde_json::Value> = match Submission::from_raw(form, &forms.kommuner, &RawForm(post.clone())) {
-                    Ok(_) => vec![],
-                    Err(Ok((_, errors))) => errors.iter().map(|e| serde_json::json!({"field": e.field, "code": e.code, "message": e.message})).collect(),
-                    Err(Err(e)) => panic!("{name}: {e}"),
+                    Checked::Valid(_) => vec![],
+                    Checked::Invalid { errors, .. } => errors.iter().map(|e| serde_json::json!({"field": e.field, "code": e.code, "message": e.message})).collect(),
+                    Checked::Malformed(e) => panic!("{name}: {e}"),
                 };
                 let post: serde_json::Map<String, serde_json::Value> =
                     post.into_iter().map(|(k, v)| (k, v.into())).collect();

@@ -150,15 +150,38 @@ pub struct Submission {
 /// applicant their own input again.
 pub type Entered = BTreeMap<String, String>;
 
+/// What checking a post against its form gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// Every field is valid.
+    Valid(Submission),
+    /// Field errors, every one, with the text as the applicant entered it.
+    Invalid {
+        entered: Entered,
+        errors: Vec<FieldError>,
+    },
+    /// Not a post of this form: an unknown or repeated field.
+    Malformed(BodyError),
+}
+
+impl Checked {
+    /// The submission, when every field is valid.
+    pub fn valid(self) -> Option<Submission> {
+        match self {
+            Checked::Valid(s) => Some(s),
+            Checked::Invalid { .. } | Checked::Malformed(_) => None,
+        }
+    }
+}
+
 impl Submission {
-    /// Checks `raw` against `form`. Unknown or repeated fields are malformed requests
-    /// (`Err(Err(BodyError))`); otherwise every field error is collected (`Err(Ok(errors))`).
-    pub fn from_raw(
-        form: &FormDef,
-        kommuner: &Kommuner,
-        raw: &RawForm,
-    ) -> Result<Submission, Result<(Entered, Vec<FieldError>), BodyError>> {
-        let entered = entered(form, raw).map_err(Err)?;
+    /// Checks `raw` against `form`: unknown or repeated fields make the post malformed;
+    /// otherwise every field error is collected.
+    pub fn from_raw(form: &FormDef, kommuner: &Kommuner, raw: &RawForm) -> Checked {
+        let entered = match entered(form, raw) {
+            Ok(entered) => entered,
+            Err(e) => return Checked::Malformed(e),
+        };
         let honeypot = raw
             .0
             .iter()
@@ -180,13 +203,13 @@ impl Submission {
             }
         }
         if errors.is_empty() {
-            Ok(Submission {
+            Checked::Valid(Submission {
                 form_id: form.id.clone(),
                 values,
                 honeypot,
             })
         } else {
-            Err(Ok((entered, errors)))
+            Checked::Invalid { entered, errors }
         }
     }
 }
@@ -341,6 +364,7 @@ mod tests {
             );
             let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
             Submission::from_raw(form, &forms.kommuner, &raw)
+                .valid()
                 .unwrap()
                 .values
                 .get("bestyrelsesopbakning")
@@ -366,7 +390,8 @@ mod tests {
             "x".repeat(60)
         );
         let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
-        let Err(Ok((_, errors))) = Submission::from_raw(form, &forms.kommuner, &raw) else {
+        let Checked::Invalid { errors, .. } = Submission::from_raw(form, &forms.kommuner, &raw)
+        else {
             panic!("an unticked board box is an error for a selvejende dagtilbud");
         };
         let found: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();

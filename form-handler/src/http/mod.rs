@@ -6,6 +6,7 @@
 mod answers;
 mod guard;
 mod limiter;
+mod outcome;
 mod receipt;
 mod rejection;
 mod submit;

@@ -68,7 +68,7 @@ async fn show(state: &AppState, form_id: &str, reference: &str) -> Result<Shown,
         Ok(_) => Err(Rejection::unknown_reference()),
         Err(e) => {
             log_store_error(&form.id, &e);
-            Err(Rejection::unavailable("store_failed"))
+            Err(Rejection::unavailable(super::outcome::Outcome::StoreFailed))
         }
     }
 }

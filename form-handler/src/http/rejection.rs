@@ -1,7 +1,7 @@
-//! Every answer that is not a success, as one type: [`Rejection`] (status, code, Danish
-//! message, optional `Retry-After`, the log's outcome). It becomes the HTML or JSON answer
-//! in one place, [`IntoResponse`] for [`Negotiated`], never cached (it can hold what an
-//! applicant entered).
+//! Every answer that is not a success, as one type: [`Rejection`] (status, the log's
+//! [`Outcome`] and with it the JSON code, Danish message, optional `Retry-After`). It
+//! becomes the HTML or JSON answer in one place, [`IntoResponse`] for [`Negotiated`],
+//! never cached (it can hold what an applicant entered).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::answers::Format;
+use super::outcome::Outcome;
 use crate::forms::Forms;
 use crate::pages;
 use crate::render::Availability;
@@ -23,10 +24,8 @@ pub(super) struct Negotiated<T>(pub Format, pub T);
 #[derive(Debug)]
 pub(super) struct Rejection {
     status: StatusCode,
-    /// The machine code (the JSON answer's `error`).
-    code: &'static str,
-    /// The log's outcome (mostly the code).
-    outcome: &'static str,
+    /// The log's outcome; its code is the JSON answer's `error`.
+    outcome: Outcome,
     message: Cow<'static, str>,
     retry_after: Option<u64>,
     /// `Allow`, for 405.
@@ -46,11 +45,10 @@ struct Invalid {
 }
 
 impl Rejection {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+    fn new(status: StatusCode, outcome: Outcome, message: impl Into<Cow<'static, str>>) -> Self {
         Rejection {
             status,
-            code,
-            outcome: code,
+            outcome,
             message: message.into(),
             retry_after: None,
             allow: None,
@@ -59,13 +57,8 @@ impl Rejection {
     }
 
     /// The log's outcome.
-    pub fn outcome(&self) -> &'static str {
+    pub fn outcome(&self) -> Outcome {
         self.outcome
-    }
-
-    fn outcome_named(mut self, outcome: &'static str) -> Self {
-        self.outcome = outcome;
-        self
     }
 
     fn retry_after(mut self, seconds: u64) -> Self {
@@ -76,7 +69,7 @@ impl Rejection {
     pub fn unknown_form() -> Self {
         Rejection::new(
             StatusCode::NOT_FOUND,
-            "unknown_form",
+            Outcome::UnknownForm,
             "Ansøgningsskemaet findes ikke.",
         )
     }
@@ -86,7 +79,7 @@ impl Rejection {
     pub fn cross_site() -> Self {
         Rejection::new(
             StatusCode::BAD_REQUEST,
-            "cross_site",
+            Outcome::CrossSite,
             "Ansøgningen skal sendes fra ansøgningsskemaet på vores hjemmeside.",
         )
     }
@@ -94,7 +87,7 @@ impl Rejection {
     pub fn too_large() -> Self {
         Rejection::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
+            Outcome::TooLarge,
             "Ansøgningen er for stor. Forkort teksterne og prøv igen.",
         )
     }
@@ -102,7 +95,7 @@ impl Rejection {
     pub fn unsupported_media_type() -> Self {
         Rejection::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            Outcome::UnsupportedMediaType,
             "Ansøgningen skal sendes fra ansøgningsskemaet (som formulardata eller JSON).",
         )
     }
@@ -110,7 +103,7 @@ impl Rejection {
     pub fn rate_limited(wait: u64) -> Self {
         Rejection::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            Outcome::RateLimited,
             "Der er sendt mange ansøgninger på kort tid. Vent lidt, og prøv igen.",
         )
         .retry_after(wait)
@@ -119,7 +112,7 @@ impl Rejection {
     pub fn closed(final_deadline: jiff::civil::Date) -> Self {
         Rejection::new(
             StatusCode::GONE,
-            "closed",
+            Outcome::Closed,
             format!(
                 "Der kan ikke længere søges. Den sidste ansøgningsfrist var {}.",
                 crate::dates::weekday_long_da(final_deadline)
@@ -130,7 +123,7 @@ impl Rejection {
     pub fn not_open(opens: jiff::civil::Date) -> Self {
         Rejection::new(
             StatusCode::GONE,
-            "not_open",
+            Outcome::NotOpen,
             format!(
                 "Der kan først søges fra {}.",
                 crate::dates::weekday_long_da(opens)
@@ -141,7 +134,7 @@ impl Rejection {
     pub fn body_incomplete() -> Self {
         Rejection::new(
             StatusCode::BAD_REQUEST,
-            "body_incomplete",
+            Outcome::BodyIncomplete,
             "Ansøgningen blev ikke modtaget helt. Prøv at sende den igen.",
         )
     }
@@ -153,7 +146,7 @@ impl Rejection {
             }
             _ => "Ansøgningen kunne ikke læses. Hent siden igen, og send ansøgningen derfra.",
         };
-        Rejection::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Rejection::new(StatusCode::BAD_REQUEST, Outcome::BadRequest, message)
     }
 
     /// 422: the form again with the applicant's entries and `errors`.
@@ -164,7 +157,7 @@ impl Rejection {
         errors: Vec<FieldError>,
         availability: Availability,
     ) -> Self {
-        let mut r = Rejection::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", "");
+        let mut r = Rejection::new(StatusCode::UNPROCESSABLE_ENTITY, Outcome::Invalid, "");
         r.invalid = Some(Box::new(Invalid {
             forms,
             form_id: form_id.to_string(),
@@ -178,13 +171,12 @@ impl Rejection {
     /// 503: the store failed or did not answer in time (`outcome` says which step). Not "it
     /// was not stored": the store may have saved it and failed to say so in time. A retry of
     /// the same content gets the first receipt, never a second copy.
-    pub fn unavailable(outcome: &'static str) -> Self {
+    pub fn unavailable(outcome: Outcome) -> Self {
         Rejection::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            outcome,
             "Vi kunne ikke bekræfte, at ansøgningen er modtaget, fordi vi har tekniske problemer. Send den igen om lidt uden at ændre den: Så kan den ikke blive modtaget to gange. Dine oplysninger står stadig i skemaet.",
         )
-        .outcome_named(outcome)
         .retry_after(5)
     }
 
@@ -193,16 +185,15 @@ impl Rejection {
     pub fn key_reused() -> Self {
         Rejection::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
+            Outcome::KeyReused,
             "Ansøgningen blev ikke gemt, fordi den ligner en ansøgning, vi allerede har modtaget, men med ændret indhold. Hent siden igen, og send ansøgningen derfra.",
         )
-        .outcome_named("key_reused")
     }
 
     pub fn unknown_reference() -> Self {
         Rejection::new(
             StatusCode::NOT_FOUND,
-            "unknown_reference",
+            Outcome::UnknownReference,
             "Vi kan ikke finde en ansøgning med det referencenummer.",
         )
     }
@@ -211,7 +202,7 @@ impl Rejection {
     pub fn method_not_allowed(allow: &'static str, message: &'static str) -> Self {
         let mut r = Rejection::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            Outcome::MethodNotAllowed,
             message,
         );
         r.allow = Some(allow);
@@ -229,7 +220,7 @@ impl IntoResponse for Negotiated<Rejection> {
             (Format::Html, Some(invalid)) => html(r.status, invalid.page()),
             (Format::Json, None) => json(
                 r.status,
-                &serde_json::json!({ "error": r.code, "message": r.message }),
+                &serde_json::json!({ "error": r.outcome.code(), "message": r.message }),
             ),
             (Format::Html, None) => {
                 html(r.status, pages::message_page(r.status.as_u16(), &r.message))

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use super::answers::{Format, format_of, receipt_json};
+use super::outcome::Outcome;
 use super::rejection::{Negotiated, Rejection};
 use super::{AppState, MAX_BODY, guard, limiter, request_id, safe_token};
 use crate::definition::FormDef;
@@ -21,11 +22,11 @@ use crate::forms::Forms;
 use crate::reference::Reference;
 use crate::rounds::{Closed, Round};
 use crate::store::{NewApplication, Receipt, StoreError, Stored};
-use crate::submission::{RawForm, Submission};
+use crate::submission::{Checked, RawForm, Submission};
 
 /// A post taken: a new application, a repeat of one, or a bot's (answered as if stored).
 pub(super) struct Accepted {
-    outcome: &'static str,
+    outcome: Outcome,
     form_id: String,
     receipt: Receipt,
 }
@@ -61,7 +62,7 @@ pub(super) async fn submit(
     let result = handle_submit(&state, &form_id, &parts.headers, body).await;
     let (outcome, reference) = match &result {
         // A bot's reference was never stored: not logged.
-        Ok(a) if a.outcome == "honeypot" => (a.outcome, None),
+        Ok(a) if a.outcome == Outcome::Honeypot => (a.outcome, None),
         Ok(a) => (a.outcome, Some(a.receipt.reference.clone())),
         Err(r) => (r.outcome(), None),
     };
@@ -72,10 +73,10 @@ pub(super) async fn submit(
     tracing::info!(
         request_id = %request_id(&parts),
         // A path segment the client chose: logged only when it named a known form.
-        form = if outcome == "unknown_form" { "(unknown)" } else { form_id.as_str() },
+        form = if outcome == Outcome::UnknownForm { "(unknown)" } else { form_id.as_str() },
         method = %parts.method,
         status = response.status().as_u16(),
-        outcome,
+        outcome = outcome.as_str(),
         reference = reference.as_deref().unwrap_or(""),
         latency_ms = started.elapsed().as_secs_f64() * 1000.0,
         "application"
@@ -102,13 +103,13 @@ async fn handle_submit(
     let raw = parse_body(&media, &bytes)?;
     let submission = validate(&forms, form, &raw, &round)?;
     let reference = Reference::try_generate()
-        .map_err(|_| Rejection::unavailable("no_randomness"))?
+        .map_err(|_| Rejection::unavailable(Outcome::NoRandomness))?
         .as_str()
         .to_string();
     if submission.honeypot {
         // Answer as if stored, store nothing: bots must not learn the trick.
         return Ok(Accepted {
-            outcome: "honeypot",
+            outcome: Outcome::Honeypot,
             form_id: form.id.clone(),
             receipt: Receipt {
                 reference,
@@ -204,9 +205,9 @@ fn validate(
     round: &Round,
 ) -> Result<Submission, Rejection> {
     match Submission::from_raw(form, &forms.kommuner, raw) {
-        Ok(s) => Ok(s),
-        Err(Err(e)) => Err(Rejection::bad_request(&e)),
-        Err(Ok((entered, errors))) => Err(Rejection::invalid(
+        Checked::Valid(s) => Ok(s),
+        Checked::Malformed(e) => Err(Rejection::bad_request(&e)),
+        Checked::Invalid { entered, errors } => Err(Rejection::invalid(
             forms.clone(),
             &form.id,
             entered,
@@ -255,12 +256,12 @@ async fn store(state: &AppState, app: &NewApplication) -> Result<Accepted, Rejec
         receipt,
     };
     match state.store.put(app, state.store_deadline).await {
-        Ok(Stored::New(receipt)) => Ok(accepted("stored", receipt)),
-        Ok(Stored::Repeat(receipt)) => Ok(accepted("repeat", receipt)),
+        Ok(Stored::New(receipt)) => Ok(accepted(Outcome::Stored, receipt)),
+        Ok(Stored::Repeat(receipt)) => Ok(accepted(Outcome::Repeat, receipt)),
         Ok(Stored::KeyReused) => Err(Rejection::key_reused()),
         Err(e) => {
             log_store_error(&app.form_id, &e);
-            Err(Rejection::unavailable("store_failed"))
+            Err(Rejection::unavailable(Outcome::StoreFailed))
         }
     }
 }
