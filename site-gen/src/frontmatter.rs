@@ -212,6 +212,17 @@ pub fn parse(
     }
 }
 
+/// What a `draft:` written as a word meant: (the word, `true` or `false`).
+fn draft_meant(value: &Node) -> Option<(String, bool)> {
+    let said = value.to::<String>().ok()?.to_lowercase();
+    let meant = match said.as_str() {
+        "ja" | "yes" | "j" | "y" | "on" | "sand" => true,
+        "nej" | "no" | "n" | "off" | "falsk" => false,
+        _ => return None,
+    };
+    Some((said, meant))
+}
+
 fn set_key(
     fm: &mut FrontMatter,
     key: &'static str,
@@ -262,13 +273,12 @@ fn set_key(
         "expiry_date" => fm.expiry_date = Some(date(value)?),
         "draft" => {
             fm.draft = value.to::<bool>().map_err(|_| {
-                let said = value.to::<String>().unwrap_or_default().to_lowercase();
-                match said.as_str() {
-                    "ja" | "yes" | "j" | "y" | "on" | "sand" => wrong("true or false")
-                        .hint(format!("write `draft: true` (`{said}` is text to YAML)")),
-                    "nej" | "no" | "n" | "off" | "falsk" => wrong("true or false")
-                        .hint(format!("write `draft: false` (`{said}` is text to YAML)")),
-                    _ => wrong("true or false"),
+                let d = wrong("true or false");
+                match draft_meant(value) {
+                    Some((said, meant)) => {
+                        d.hint(format!("write `draft: {meant}` (`{said}` is text to YAML)"))
+                    }
+                    None => d,
                 }
             })?
         }

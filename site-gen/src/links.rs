@@ -126,6 +126,7 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
         Some(format!("add the trailing slash: `{resolved}/`"))
     } else if let Some((stem, _)) = resolved.rsplit_once('.')
         && !stem.ends_with('/')
+        && !resolved[stem.len()..].contains('/')
     {
         // A file: another of the same name with another extension, else a near name.
         let same_stem = targets
