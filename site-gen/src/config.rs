@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::yaml::{self, Node};
 
 /// The checked site configuration.
@@ -49,8 +49,13 @@ impl SiteConfig {
     pub fn parse(path: &Path, text: &str) -> Result<SiteConfig, Vec<Diagnostic>> {
         let entries = yaml::entries(text).map_err(|e| {
             vec![
-                Diagnostic::new(path, e.line, format!("invalid YAML: {}", e.message))
-                    .column(e.column),
+                Diagnostic::new(
+                    Code::YamlSyntax,
+                    path,
+                    e.line,
+                    format!("invalid YAML: {}", e.message),
+                )
+                .column(e.column),
             ]
         })?;
         let mut errors = Vec::new();
@@ -67,13 +72,13 @@ impl SiteConfig {
         }
         if !have_title {
             errors.push(
-                Diagnostic::new(path, 1, "site.yaml has no `title`")
+                Diagnostic::new(Code::MissingKey, path, 1, "site.yaml has no `title`")
                     .hint("add `title: Name of the site`"),
             );
         }
         if !entries.iter().any(|e| e.key == "base_url") {
             errors.push(
-                Diagnostic::new(path, 1, "site.yaml has no `base_url`")
+                Diagnostic::new(Code::MissingKey, path, 1, "site.yaml has no `base_url`")
                     .hint("add `base_url: https://example.dk`"),
             );
         }
@@ -88,6 +93,7 @@ impl SiteConfig {
     fn set(&mut self, path: &Path, text: &str, e: &yaml::Entry) -> Result<(), Diagnostic> {
         let wrong = |expected: &str| {
             Diagnostic::new(
+                Code::WrongType,
                 path,
                 e.line,
                 format!("`{}` must be {expected}, not {}", e.key, e.value.kind()),
@@ -152,6 +158,7 @@ impl SiteConfig {
 fn base_url(url: String, path: &Path, line: usize) -> Result<String, Diagnostic> {
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         return Err(Diagnostic::new(
+            Code::InvalidValue,
             path,
             line,
             format!("`base_url` `{url}` is not an absolute http(s) URL"),
@@ -162,7 +169,12 @@ fn base_url(url: String, path: &Path, line: usize) -> Result<String, Diagnostic>
 }
 
 fn unknown_key(path: &Path, line: usize, key: &str) -> Diagnostic {
-    let d = Diagnostic::new(path, line, format!("unknown key `{key}` in site.yaml"));
+    let d = Diagnostic::new(
+        Code::UnknownKey,
+        path,
+        line,
+        format!("unknown key `{key}` in site.yaml"),
+    );
     match suggest(key, KEYS.iter().copied()) {
         Some(s) => d.hint(format!("did you mean `{s}`?")),
         None => d.hint(format!("known keys: {}", KEYS.join(", "))),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::body::{Body, Content, Spill};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, LinkRef, Omit};
 
@@ -218,7 +218,12 @@ impl ParsedPage {
 
     /// A spilled body that cannot be read back, reported on this page.
     fn unreadable(&self, what: &str, error: std::io::Error) -> Diagnostic {
-        Diagnostic::new(&self.source, 0, format!("cannot read {what} back: {error}"))
+        Diagnostic::new(
+            Code::Unreadable,
+            &self.source,
+            0,
+            format!("cannot read {what} back: {error}"),
+        )
     }
 
     /// The folder of this file within `content/` (`""` for top-level files).

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 
 /// One thing the policy would block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub fn diagnostic(path: &Path, line: usize, column: usize, what: &Blocked<'_>) -
             "the site's security policy only lets forms send to the site itself: use an application form (docs/forms.md), or link to the other site's form",
         ),
     };
-    Diagnostic::new(path, line, message)
+    Diagnostic::new(Code::BlockedByPolicy, path, line, message)
         .column(column)
         .hint(hint)
 }

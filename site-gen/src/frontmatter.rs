@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::dates;
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::yaml::{self, Node};
 
 /// How a section orders its pages.
@@ -91,7 +91,7 @@ pub struct Split<'a> {
 pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let missing = || {
-        Diagnostic::new(path, 1, "the page has no front matter")
+        Diagnostic::new(Code::NoFrontMatter, path, 1, "the page has no front matter")
             .hint("start the file with a line `---`, then `title: ...`, then another line `---`")
     };
     let first_end = text.find('\n').ok_or_else(missing)?;
@@ -118,8 +118,13 @@ pub fn split<'a>(path: &Path, text: &'a str) -> Result<Split<'a>, Diagnostic> {
         pos = end + 1;
         line += 1;
     }
-    Err(Diagnostic::new(path, 1, "the front matter is not closed")
-        .hint("add a line `---` after the last front matter key"))
+    Err(Diagnostic::new(
+        Code::NoFrontMatter,
+        path,
+        1,
+        "the front matter is not closed",
+    )
+    .hint("add a line `---` after the last front matter key"))
 }
 
 /// Checks the front matter of `path`; `is_section` allows the section-only keys.
@@ -136,7 +141,7 @@ pub fn parse(
             "front matter is YAML: `key: value`, one per line; quote text that contains `: ` or starts with a special character"
         };
         vec![
-            Diagnostic::new(path, e.line + offset, format!("invalid YAML: {}", e.message))
+            Diagnostic::new(Code::YamlSyntax, path, e.line + offset, format!("invalid YAML: {}", e.message))
                 .column(e.column)
                 .hint(hint),
         ]
@@ -156,9 +161,14 @@ pub fn parse(
                 .iter()
                 .chain(if is_section { SECTION_KEYS } else { &[] })
                 .copied();
-            let mut d = Diagnostic::new(path, line, format!("unknown front matter key `{key}`"))
-                .column(1)
-                .end(1 + key.chars().count());
+            let mut d = Diagnostic::new(
+                Code::UnknownKey,
+                path,
+                line,
+                format!("unknown front matter key `{key}`"),
+            )
+            .column(1)
+            .end(1 + key.chars().count());
             let suggestion = suggest(key, candidates);
             if suggestion == Some("title") {
                 misspelt_title = Some(errors.len());
@@ -202,7 +212,13 @@ pub fn parse(
             None => "add a line like `title: Minivejledningsforløb`".into(),
         };
         errors.push(
-            Diagnostic::new(path, split.front_line, "the front matter has no `title`").hint(hint),
+            Diagnostic::new(
+                Code::MissingKey,
+                path,
+                split.front_line,
+                "the front matter has no `title`",
+            )
+            .hint(hint),
         );
     }
     if errors.is_empty() {
@@ -234,6 +250,7 @@ fn set_key(
     let column = key.len() + 3;
     let wrong = |expected: &str| {
         Diagnostic::new(
+            Code::WrongType,
             path,
             line,
             format!("`{key}` must be {expected}, not {}", value.kind()),
@@ -253,7 +270,7 @@ fn set_key(
                 Some(d) => format!("write it as `{}`", dates::iso(d)),
                 None => "write dates as 2017-04-06".into(),
             };
-            Diagnostic::new(path, line, format!("`{key}`: {m}"))
+            Diagnostic::new(Code::InvalidDate, path, line, format!("`{key}`: {m}"))
                 .column(column)
                 .hint(hint)
         })
@@ -262,7 +279,12 @@ fn set_key(
         "title" => {
             let t = text(value)?;
             if t.trim().is_empty() {
-                return Err(Diagnostic::new(path, line, "`title` is empty"));
+                return Err(Diagnostic::new(
+                    Code::InvalidValue,
+                    path,
+                    line,
+                    "`title` is empty",
+                ));
             }
             fm.title = t.trim().to_string();
         }
@@ -292,6 +314,7 @@ fn set_key(
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !ok {
                 return Err(Diagnostic::new(
+                    Code::InvalidValue,
                     path,
                     line,
                     format!("`slug` `{s}` is not a valid URL part"),
@@ -310,6 +333,7 @@ fn set_key(
             for a in &list {
                 if !a.starts_with('/') || a.contains("..") || a.contains(['?', '#', ' ']) {
                     return Err(Diagnostic::new(
+                        Code::InvalidValue,
                         path,
                         line,
                         format!("alias `{a}` is not a site path"),
@@ -341,6 +365,7 @@ fn set_key(
 fn template_name(name: String, path: &Path, line: usize) -> Result<String, Diagnostic> {
     if name.contains("..") || name.starts_with('/') {
         return Err(Diagnostic::new(
+            Code::InvalidValue,
             path,
             line,
             format!("template `{name}` must be a name under templates/"),

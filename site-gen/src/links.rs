@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::site::{Entry, Site};
 
 /// Everything a link may point at, besides the pages themselves.
@@ -21,13 +21,18 @@ pub struct Targets {
 /// Why a link does not resolve: the message and a hint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
+    pub code: Code,
     pub message: String,
     pub hint: Option<String>,
 }
 
 impl Broken {
-    fn new(message: String, hint: Option<String>) -> Self {
-        Broken { message, hint }
+    fn new(code: Code, message: String, hint: Option<String>) -> Self {
+        Broken {
+            code,
+            message,
+            hint,
+        }
     }
 }
 
@@ -80,6 +85,7 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
                 .to_string(),
         };
         return Err(Broken::new(
+            Code::MarkdownFileLink,
             format!("link to the Markdown file `{target}`"),
             Some(hint),
         ));
@@ -107,6 +113,7 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
                     ),
                 };
                 Err(Broken::new(
+                    Code::MissingAnchor,
                     format!("link to `{target}`: `{resolved}` has no anchor `#{f}`"),
                     Some(hint),
                 ))
@@ -145,6 +152,7 @@ pub fn check(site: &Site, targets: &Targets, from: &str, target: &str) -> Result
         crate::diagnostics::suggest(&resolved, urls).map(|s| format!("did you mean `{s}`?"))
     };
     Err(Broken::new(
+        Code::BrokenLink,
         format!("link to `{target}`: no page or file has the address `{resolved}`"),
         hint,
     ))
@@ -197,8 +205,8 @@ pub fn check_content(site: &Site, targets: &Targets) -> Diagnostics {
             };
             let broken = links.iter().filter_map(|link| {
                 let b = check(site, targets, &entry.url, &link.target).err()?;
-                let d =
-                    Diagnostic::new(&entry.page.source, link.line, b.message).column(link.column);
+                let d = Diagnostic::new(b.code, &entry.page.source, link.line, b.message)
+                    .column(link.column);
                 Some(match b.hint {
                     Some(h) => d.hint(h),
                     None => d,

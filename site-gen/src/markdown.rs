@@ -12,7 +12,7 @@ mod folds;
 mod words;
 
 use crate::csp;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::slug::IdAllocator;
 use folds::expand_folds;
 pub use folds::form_placeholder;
@@ -97,7 +97,9 @@ pub fn render(
     let folds = expand_folds(body, &mut ids);
     let mut errors = Vec::new();
     for (line, message, hint) in folds.errors {
-        errors.push(Diagnostic::new(path, body_line + line - 1, message).hint(hint));
+        errors.push(
+            Diagnostic::new(Code::UnclosedSection, path, body_line + line - 1, message).hint(hint),
+        );
     }
     out.forms = folds
         .forms
@@ -220,7 +222,7 @@ impl<'s, L: Fn(usize) -> (usize, usize)> Scan<'_, 's, L> {
                 if *level == HeadingLevel::H1 {
                     let (line, column) = (self.locate)(at);
                     self.errors.push(
-                        Diagnostic::new(self.path, line, "a level-1 heading (`# ...`) in the text")
+                        Diagnostic::new(Code::HeadingLevelOne, self.path, line, "a level-1 heading (`# ...`) in the text")
                             .column(column)
                             .hint("the page title is the page's only level-1 heading; use `##` for sections"),
                     );
@@ -383,6 +385,7 @@ impl<L: Fn(usize) -> (usize, usize)> Naming<'_, L> {
                     };
                     self.errors.push(
                         Diagnostic::new(
+                            Code::DuplicateId,
                             self.path,
                             (self.locate)(offset).0,
                             format!("the id `{explicit}` is used {why}"),

@@ -11,7 +11,7 @@ use form_model::forms::Forms;
 use form_model::render::{Availability, form_section};
 
 use crate::dates;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::links::Targets;
 use crate::markdown::TocEntry;
 use crate::site::{Entry, Site};
@@ -259,8 +259,14 @@ impl Renderer {
             Output::Static(rel, _) => Ok(self.theme.statics[rel].bytes.as_ref().clone()),
             Output::ContentFile(i) => {
                 let f = &self.site.files[*i];
-                std::fs::read(&f.path)
-                    .map_err(|e| Diagnostic::new(&f.path, 0, format!("cannot read the file: {e}")))
+                std::fs::read(&f.path).map_err(|e| {
+                    Diagnostic::new(
+                        Code::Unreadable,
+                        &f.path,
+                        0,
+                        format!("cannot read the file: {e}"),
+                    )
+                })
             }
         }
     }
@@ -468,7 +474,13 @@ pub fn check_templates_exist(site: &Site, theme: &Theme) -> Diagnostics {
                 )
             });
         out.push(
-            Diagnostic::new(path, line, format!("the template `{name}` does not exist")).hint(hint),
+            Diagnostic::new(
+                Code::MissingTemplate,
+                path,
+                line,
+                format!("the template `{name}` does not exist"),
+            )
+            .hint(hint),
         );
     }
     out

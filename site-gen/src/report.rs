@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
+#[cfg(test)]
+use form_model::diagnostics::Code;
 use form_model::diagnostics::{Diagnostic, Diagnostics};
 
 /// How `site-gen check` reports what it found.
@@ -16,8 +18,8 @@ pub enum Format {
     /// For a person: code frames, colour on a terminal (none when piped or `NO_COLOR`).
     #[default]
     Terminal,
-    /// One JSON object per diagnostic and line (file, line, column, end, severity, message,
-    /// hint), on standard output.
+    /// One JSON object per diagnostic and line (file, line, column, end, severity, code,
+    /// message, hint), on standard output.
     Json,
     /// GitHub Actions' `::error file=…,line=…,col=…::…` commands, on standard output.
     Github,
@@ -62,8 +64,8 @@ fn span(line: &str, d: &Diagnostic) -> std::ops::Range<usize> {
         return start..byte(d.end);
     }
     let rest = &line[start..];
-    // A Markdown link, `[text](target)`: all of it.
-    if rest.starts_with('[')
+    // A Markdown link or image, `[text](target)` or `![text](target)`: all of it.
+    if (rest.starts_with('[') || rest.starts_with("!["))
         && let Some(middle) = rest.find("](")
         && let Some(close) = rest[middle..].find(')')
     {
@@ -104,7 +106,9 @@ pub fn terminal(diagnostics: &Diagnostics, root: &Path, color: bool) -> String {
     let mut out = String::new();
     for d in diagnostics.iter() {
         let path = d.path.display().to_string();
-        let title = Level::ERROR.primary_title(d.message.as_str());
+        let title = Level::ERROR
+            .primary_title(d.message.as_str())
+            .id(d.code.as_str());
         let line = (d.line > 0)
             .then(|| sources.line(&d.path, d.line))
             .flatten();
@@ -133,20 +137,38 @@ pub fn terminal(diagnostics: &Diagnostics, root: &Path, color: bool) -> String {
     out
 }
 
+/// One diagnostic as `--format json` writes it, its fields in this order.
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    file: String,
+    line: usize,
+    column: usize,
+    end: usize,
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+    hint: Option<&'a str>,
+}
+
 /// One JSON object per diagnostic, a line each.
 pub fn json(diagnostics: &Diagnostics) -> String {
     let mut out = String::new();
     for d in diagnostics.iter() {
-        let object = serde_json::json!({
-            "file": d.path.display().to_string().replace('\\', "/"),
-            "line": d.line,
-            "column": d.column,
-            "end": d.end,
-            "severity": "error",
-            "message": d.message,
-            "hint": d.hint,
-        });
-        let _ = writeln!(out, "{object}");
+        let object = JsonDiagnostic {
+            file: d.path.display().to_string().replace('\\', "/"),
+            line: d.line,
+            column: d.column,
+            end: d.end,
+            severity: "error",
+            code: d.code.as_str(),
+            message: &d.message,
+            hint: d.hint.as_deref(),
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&object).unwrap_or_default()
+        );
     }
     out
 }
@@ -177,7 +199,8 @@ pub fn github(diagnostics: &Diagnostics) -> String {
                 }
             }
         }
-        properties.push(format!("title={}", property("site-gen check")));
+        let title = format!("{} {}", d.code.as_str(), d.code.title());
+        properties.push(format!("title={}", property(&title)));
         let mut message = d.message.clone();
         if let Some(hint) = &d.hint {
             message.push_str("\nhint: ");
@@ -193,7 +216,7 @@ mod tests {
     use super::*;
 
     fn at(line: usize, column: usize) -> Diagnostic {
-        Diagnostic::new("content/a.md", line, "m").column(column)
+        Diagnostic::new(Code::BrokenLink, "content/a.md", line, "m").column(column)
     }
 
     #[test]
@@ -212,13 +235,13 @@ mod tests {
     fn github_commands_escape_what_would_end_them() {
         let mut all = Diagnostics::new();
         all.push(
-            Diagnostic::new("content/a,b.md", 2, "50% done\nnext")
+            Diagnostic::new(Code::BrokenLink, "content/a,b.md", 2, "50% done\nnext")
                 .column(3)
                 .hint("x: y"),
         );
         assert_eq!(
             github(&all),
-            "::error file=content/a%2Cb.md,line=2,col=3,title=site-gen check::50%25 done%0Anext%0Ahint: x: y\n"
+            "::error file=content/a%2Cb.md,line=2,col=3,title=E0201 link to nothing::50%25 done%0Anext%0Ahint: x: y\n"
         );
     }
 }

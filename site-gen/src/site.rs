@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::config::SiteConfig;
 use crate::content::ParsedPage;
 use crate::dates;
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::frontmatter::{FrontMatter, SortBy};
 
 /// What a build includes.
@@ -228,6 +228,7 @@ fn index(
             }
             errors.push(
                 Diagnostic::new(
+                    Code::SameAddress,
                     &blamed.source,
                     line,
                     format!("`{url}` is also the address of {}", other_file.display()),
@@ -324,6 +325,7 @@ fn aliases(entries: &[Entry], by_url: &UrlIndex, errors: &mut Diagnostics) -> Ve
             if let Some(&other) = by_url.get(&from) {
                 errors.push(
                     Diagnostic::new(
+                        Code::SameAddress,
                         &e.page.source,
                         e.page.meta.line_of("aliases"),
                         format!(
@@ -335,6 +337,7 @@ fn aliases(entries: &[Entry], by_url: &UrlIndex, errors: &mut Diagnostics) -> Ve
                 );
             } else if aliases.iter().any(|a: &Alias| a.from == from) {
                 errors.push(Diagnostic::new(
+                    Code::SameAddress,
                     &e.page.source,
                     e.page.meta.line_of("aliases"),
                     format!("alias `{from}` is given by two pages"),
@@ -359,6 +362,7 @@ fn check_nav(
     for (n, nav) in config.nav.iter().enumerate() {
         if !by_url.contains_key(nav.as_str()) && !failed.contains(nav.as_str()) {
             let mut d = Diagnostic::new(
+                Code::MenuEntry,
                 "content/site.yaml",
                 config.nav_line(n),
                 format!("the menu entry `{nav}` is not a page of this site"),

@@ -11,7 +11,7 @@ mod printed;
 
 use crate::content::slash_path;
 use crate::dates;
-use crate::diagnostics::{Diagnostic, Diagnostics, line_col, suggest};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, line_col, suggest};
 use crate::links::{self, Targets};
 use crate::markdown::attributes;
 use crate::site::Site;
@@ -183,6 +183,7 @@ impl Theme {
                     if !targets.template_ids.contains(anchor) {
                         out.push(
                             Diagnostic::new(
+                                Code::MissingAnchor,
                                 &path,
                                 line,
                                 format!(
@@ -193,7 +194,7 @@ impl Theme {
                         );
                     }
                 } else if let Err(b) = links::check(site, targets, "/", value) {
-                    let d = Diagnostic::new(&path, line, b.message).column(column);
+                    let d = Diagnostic::new(b.code, &path, line, b.message).column(column);
                     out.push(match b.hint {
                         Some(h) => d.hint(h),
                         None => d.hint("use `{{ url(path=\"/...\") }}` for links to pages"),
@@ -348,11 +349,12 @@ pub const FILTERS: &[&str] = &[
 pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnostic {
     let while_rendering = rendering.map(|p| format!("while rendering {}", p.display()));
     let report = match e.kind() {
-        ErrorKind::SyntaxError(r) | ErrorKind::RenderingError(r) => Some(r),
+        ErrorKind::SyntaxError(r) => Some((Code::TemplateSyntax, r)),
+        ErrorKind::RenderingError(r) => Some((Code::TemplateRender, r)),
         _ => None,
     };
     let mut d = match report {
-        Some(r) => {
+        Some((code, r)) => {
             let mut message = r.message().to_string();
             let mut source = std::error::Error::source(e);
             while let Some(s) = source {
@@ -361,6 +363,7 @@ pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnosti
                 source = s.source();
             }
             Diagnostic::new(
+                code,
                 Path::new("templates").join(r.filename()),
                 r.span().start_line,
                 message,
@@ -372,17 +375,18 @@ pub fn template_diagnostic(e: &TeraError, rendering: Option<&Path>) -> Diagnosti
             if let Some(first) = parse_reports(&message).into_iter().next() {
                 first
             } else {
-                let file = match e.kind() {
-                    ErrorKind::MissingParent { current, .. } => {
-                        PathBuf::from("templates").join(current)
-                    }
+                let (code, file) = match e.kind() {
+                    ErrorKind::MissingParent { current, .. } => (
+                        Code::MissingTemplate,
+                        PathBuf::from("templates").join(current),
+                    ),
                     ErrorKind::CircularExtend { tpl, .. }
                     | ErrorKind::CircularInclude { tpl, .. } => {
-                        PathBuf::from("templates").join(tpl)
+                        (Code::TemplateSyntax, PathBuf::from("templates").join(tpl))
                     }
-                    _ => PathBuf::from("templates"),
+                    _ => (Code::TemplateSyntax, PathBuf::from("templates")),
                 };
-                Diagnostic::new(file, 0, message)
+                Diagnostic::new(code, file, 0, message)
             }
         }
     };
@@ -443,10 +447,15 @@ fn unclosed_delimiter(text: &str, d: &Diagnostic) -> Option<Diagnostic> {
         .trim_end()
         .to_string();
     Some(
-        Diagnostic::new(&d.path, line, format!("`{opened}` is not closed"))
-            .column(column)
-            .end(column + opened.chars().count())
-            .hint(format!("end it with `{close}`")),
+        Diagnostic::new(
+            Code::UnclosedTag,
+            &d.path,
+            line,
+            format!("`{opened}` is not closed"),
+        )
+        .column(column)
+        .end(column + opened.chars().count())
+        .hint(format!("end it with `{close}`")),
     )
 }
 
@@ -465,7 +474,13 @@ fn parse_reports(text: &str) -> Vec<Diagnostic> {
                 && let (Ok(line_no), Ok(col)) = (line_no.parse::<usize>(), col.parse::<usize>())
             {
                 out.push(
-                    Diagnostic::new(Path::new("templates").join(name), line_no, m).column(col),
+                    Diagnostic::new(
+                        Code::TemplateSyntax,
+                        Path::new("templates").join(name),
+                        line_no,
+                        m,
+                    )
+                    .column(col),
                 );
                 message = None;
             }

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::definition::{self, FormDef};
-use crate::diagnostics::{Diagnostic, Diagnostics, display_path};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, display_path};
 use crate::kommuner::Kommuner;
 use crate::mail::{MailKind, MailText};
 
@@ -154,6 +154,7 @@ impl Forms {
             },
             None if uses_kommuner => errors.push(
                 Diagnostic::new(
+                    Code::MissingFile,
                     "content/data/kommuner.yaml",
                     0,
                     "a form has a kommune field, but the kommune list is missing",
@@ -280,6 +281,7 @@ fn mail_texts(
             let Some(i) = found else {
                 errors.push(
                     Diagnostic::new(
+                        Code::MissingFile,
                         &form.source.path,
                         n.line,
                         format!("the {} mail has no text: {rel} is missing", kind.as_str()),
@@ -309,7 +311,7 @@ fn mail_texts(
         .map(|(s, _)| s)
     {
         errors.push(
-            Diagnostic::new(path, 1, "no form sends this mail")
+            Diagnostic::new(Code::UnusedMail, path, 1, "no form sends this mail")
                 .hint("a form's `notifications` block names who gets its mails: `caseworkers` (sagsbehandlere.md) and `receipt_to` (kvittering.md); check the folder's name against the form ids"),
         );
     }

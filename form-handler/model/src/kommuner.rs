@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::yaml;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +37,13 @@ impl Kommuner {
     pub fn parse(path: &Path, text: &str) -> Result<Kommuner, Vec<Diagnostic>> {
         let data: Kommuner = yaml::from_str(text).map_err(|e| {
             vec![
-                Diagnostic::new(path, e.line, format!("invalid kommune data: {}", e.message))
-                    .column(e.column),
+                Diagnostic::new(
+                    Code::YamlSyntax,
+                    path,
+                    e.line,
+                    format!("invalid kommune data: {}", e.message),
+                )
+                .column(e.column),
             ]
         })?;
         let mut errors = Vec::new();
@@ -52,6 +57,7 @@ impl Kommuner {
             let at = line_of(&format!("\"{}\"", k.code));
             if k.code.len() != 3 || !k.code.bytes().all(|b| b.is_ascii_digit()) {
                 errors.push(Diagnostic::new(
+                    Code::InvalidValue,
                     path,
                     at,
                     format!("kommunekode `{}` must be three digits", k.code),
@@ -59,6 +65,7 @@ impl Kommuner {
             }
             if !codes.insert(k.code.as_str()) {
                 errors.push(Diagnostic::new(
+                    Code::InvalidValue,
                     path,
                     at,
                     format!("kommunekode `{}` is used twice", k.code),
@@ -66,6 +73,7 @@ impl Kommuner {
             }
             if !data.regions.iter().any(|r| r.code == k.region) {
                 errors.push(Diagnostic::new(
+                    Code::InvalidValue,
                     path,
                     at,
                     format!(

@@ -3,6 +3,8 @@
 //! functions here, so the library can be swapped by editing this file alone.
 
 use serde::Serialize;
+
+use crate::diagnostics::Code;
 use serde::de::DeserializeOwned;
 
 /// A YAML syntax error, located relative to the start of the text that was parsed.
@@ -13,6 +15,25 @@ pub struct YamlError {
     /// 1-based column.
     pub column: usize,
     pub message: String,
+}
+
+impl YamlError {
+    /// The kind of problem: serde's messages for a key or a value that does not fit the
+    /// type read are not YAML syntax errors.
+    pub fn code(&self) -> Code {
+        let m = &self.message;
+        if m.contains("unknown field `") || m.contains("unknown key `") {
+            Code::UnknownKey
+        } else if m.contains("missing field `") {
+            Code::MissingKey
+        } else if m.contains("invalid type: ") {
+            Code::WrongType
+        } else if m.contains("invalid value: ") || m.contains("unknown variant `") {
+            Code::InvalidValue
+        } else {
+            Code::YamlSyntax
+        }
+    }
 }
 
 /// A parsed YAML value of unknown shape.

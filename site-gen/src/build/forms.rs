@@ -4,7 +4,7 @@
 
 use form_model::forms::Forms;
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::links::{self, Targets};
 use crate::site::Site;
 
@@ -29,8 +29,13 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
                     None => format!("the forms are: {} (in content/forms/)", ids.join(", ")),
                 };
                 out.push(
-                    Diagnostic::new(&e.page.source, *line, format!("there is no form `{id}`"))
-                        .hint(hint),
+                    Diagnostic::new(
+                        Code::UnknownForm,
+                        &e.page.source,
+                        *line,
+                        format!("there is no form `{id}`"),
+                    )
+                    .hint(hint),
                 );
             }
         }
@@ -39,6 +44,7 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
         let source = &form.source;
         if let Err(b) = links::check(site, targets, "/", &form.privacy_notice) {
             out.push(Diagnostic::new(
+                Code::PrivacyNotice,
                 &source.path,
                 source.privacy_notice_line,
                 format!("privacy_notice: {}", b.message),
@@ -54,6 +60,7 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
         let Some(version) = notice_version(&page.meta().extra) else {
             out.push(
                 Diagnostic::new(
+                    Code::PrivacyNotice,
                     &source.path,
                     source.privacy_notice_version_line,
                     format!(
@@ -71,6 +78,7 @@ pub(super) fn check_forms(site: &Site, targets: &Targets, forms: &Forms) -> Diag
         if version != form.privacy_notice_version {
             out.push(
                 Diagnostic::new(
+                    Code::PrivacyNotice,
                     &source.path,
                     source.privacy_notice_version_line,
                     format!(

@@ -18,7 +18,7 @@ use super::{BuildError, io, io_with};
 use crate::body::Spill;
 use crate::config::SiteConfig;
 use crate::content::{self, ParsedPage, Sources, slash_path};
-use crate::diagnostics::{Diagnostic, Diagnostics, display_path, line_col};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, display_path, line_col};
 use crate::links::{self, Targets};
 use crate::markdown::Omit;
 use crate::render::{self, Renderer};
@@ -194,8 +194,13 @@ fn load_config(
 ) -> Result<Option<SiteConfig>, BuildError> {
     let Some(path) = &sources.config else {
         errors.push(
-            Diagnostic::new("content/site.yaml", 0, "the site configuration is missing")
-                .hint("create content/site.yaml with at least `title:` and `base_url:`"),
+            Diagnostic::new(
+                Code::MissingFile,
+                "content/site.yaml",
+                0,
+                "the site configuration is missing",
+            )
+            .hint("create content/site.yaml with at least `title:` and `base_url:`"),
         );
         return Ok(None);
     };
@@ -211,8 +216,13 @@ fn load_theme(root: &Path, errors: &mut Diagnostics) -> Result<Arc<Theme>, Build
     let templates_dir = root.join("templates");
     if !templates_dir.is_dir() {
         errors.push(
-            Diagnostic::new("templates", 0, "the templates folder is missing")
-                .hint("create templates/ with page.html and section.html"),
+            Diagnostic::new(
+                Code::MissingFile,
+                "templates",
+                0,
+                "the templates folder is missing",
+            )
+            .hint("create templates/ with page.html and section.html"),
         );
         return Ok(Arc::new(Theme::default()));
     }
@@ -349,7 +359,7 @@ fn not_utf8(path: &Path, bytes: &[u8]) -> Diagnostic {
     let valid = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
     let good = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
     let (line, column) = line_col(good, good.len());
-    Diagnostic::new(path, line, "the file is not UTF-8 text")
+    Diagnostic::new(Code::NotUtf8, path, line, "the file is not UTF-8 text")
         .column(column)
         .hint("save it as UTF-8 (in most editors: Save as, encoding UTF-8)")
 }

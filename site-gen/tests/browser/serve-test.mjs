@@ -226,7 +226,7 @@ async function main(opts) {
     await setMarker();
     fs.writeFileSync(pageFile, addFrontMatterLine(setTitle(originalPage, title2), 'colour: blue'));
     // The code frame of `site-gen check`: the place, the line, a caret under the key.
-    const want = [' --> content/landsdaekkende-konferencer.md:', 'error: unknown front matter key `colour`', '| colour: blue', '| ^^^^^^'];
+    const want = [' --> content/landsdaekkende-konferencer.md:', 'error[E0003]: unknown front matter key `colour`', '| colour: blue', '| ^^^^^^'];
     const text = await pollUntil(async () => {
       const t = await overlayText(page);
       return t !== null && want.every((w) => t.includes(w)) ? t : null;

@@ -58,7 +58,7 @@ fn check_on_a_broken_site_exits_1_with_place_and_hint() {
     // without colour.
     assert_eq!(
         text(&o.stderr),
-        "error: link to `/b/#kontak`: `/b/` has no anchor `#kontak`
+        "error[E0202]: link to `/b/#kontak`: `/b/` has no anchor `#kontak`
  --> content/c.md:6:16
   |
 6 | Tekst om C. Se [kontakt](/b/#kontak).
@@ -101,6 +101,7 @@ fn check_reports_for_tools_as_json_lines_and_github_commands() {
             "column": 16,
             "end": 0,
             "severity": "error",
+            "code": "E0202",
             "message": "link to `/b/#kontak`: `/b/` has no anchor `#kontak`",
             "hint": "did you mean `#kontakt`?",
         })]
@@ -109,7 +110,7 @@ fn check_reports_for_tools_as_json_lines_and_github_commands() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
         text(&o.stdout),
-        "::error file=content/c.md,line=6,col=16,title=site-gen check::\
+        "::error file=content/c.md,line=6,col=16,title=E0202 missing anchor::\
          link to `/b/#kontak`: `/b/` has no anchor `#kontak`%0Ahint: did you mean `#kontakt`?\n"
     );
 }

@@ -579,3 +579,110 @@ fn every_filter_the_hints_name_exists() {
     .unwrap();
     site_gen::check(&site, &options()).expect("every listed filter is known to the templates");
 }
+
+/// The mistakes editors make most (issue 24's ten), each a fixture with its exact output in
+/// the three formats in `expected/<case>.{txt,jsonl,github}`. After a deliberate change of
+/// wording, `UPDATE_EXPECTED=1` rewrites those files; read their diff before committing.
+pub const MISTAKES: &[&str] = &[
+    // A misspelled front-matter key, and one that leaves the page without its title.
+    "unknown_key",
+    "titel",
+    // YAML slips: `: ` in a value, a quote never closed.
+    "invalid_yaml",
+    "unclosed_quote",
+    // A date that is not in the calendar.
+    "bad_date",
+    // A broken link; an image saved under another extension.
+    "broken_link",
+    "other_extension",
+    // Template slips: a tag never closed, a `}}` missing.
+    "unclosed_delimiter",
+    "template_syntax",
+    // A typo in a form definition, and in a mail text.
+    "form_typo",
+    "mail_placeholder",
+    // A page without front matter; two pages at one address.
+    "no_front_matter",
+    "duplicate_slug",
+];
+
+/// `case`'s diagnostics in the three formats, as `site-gen check` prints them (the
+/// terminal's piped, without colour).
+pub fn outputs(case: &str) -> [(&'static str, String); 3] {
+    let root = fixture(case);
+    let diagnostics = match site_gen::check(&root, &options()) {
+        Err(BuildError::Content(d)) => d,
+        other => panic!("{case}: expected content errors, got {other:?}"),
+    };
+    assert_eq!(
+        diagnostics.len(),
+        1,
+        "{case}: one mistake, one error:\n{diagnostics}"
+    );
+    use site_gen::report;
+    [
+        ("txt", report::terminal(&diagnostics, &root, false)),
+        ("jsonl", report::json(&diagnostics)),
+        ("github", report::github(&diagnostics)),
+    ]
+}
+
+#[test]
+fn each_common_mistake_is_one_error_with_exactly_this_output() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/expected");
+    let update = std::env::var_os("UPDATE_EXPECTED").is_some();
+    let mut differ = Vec::new();
+    for case in MISTAKES {
+        for (ext, got) in outputs(case) {
+            let path = dir.join(format!("{case}.{ext}"));
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &got).unwrap();
+                continue;
+            }
+            let want = std::fs::read_to_string(&path).unwrap_or_default();
+            if got != want {
+                differ.push(format!(
+                    "{}:\n--- expected\n{want}\n--- got\n{got}",
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+#[test]
+fn the_error_codes_page_lists_every_code_and_the_mistakes_exact_reports() {
+    use site_gen::diagnostics::Code;
+    let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/errors.md");
+    let docs = std::fs::read_to_string(page).unwrap();
+    let mut fenced = false;
+    let headings: Vec<&str> = docs
+        .lines()
+        .filter(|l| {
+            fenced ^= l.starts_with("```");
+            !fenced
+        })
+        .filter_map(|l| l.strip_prefix("## "))
+        .collect();
+    let codes: Vec<String> = Code::ALL
+        .iter()
+        .map(|c| format!("{}: {}", c.as_str(), c.title()))
+        .collect();
+    assert_eq!(
+        headings, codes,
+        "docs/errors.md: one section per code, in order"
+    );
+    for case in MISTAKES {
+        let [(_, terminal), ..] = outputs(case);
+        let report = terminal.strip_suffix("\n1 error\n").unwrap().trim_end();
+        let code = &report["error[".len()..report.find(']').unwrap()];
+        let start = docs.find(&format!("\n## {code}:")).unwrap();
+        let section = docs[start + 1..].split("\n## E").next().unwrap();
+        assert!(
+            section.contains(&format!("```text\n{report}\n```")),
+            "docs/errors.md, {code}: show {case}'s report as check prints it:\n{report}"
+        );
+    }
+}

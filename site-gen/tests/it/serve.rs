@@ -58,7 +58,7 @@ fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
     // The same code frame as `site-gen check` prints: the line, a caret under the key.
     assert!(
         errors.starts_with(
-            "error: unknown front matter key `colour`\n --> content/a.md:5:1\n  |\n5 | colour: blue\n  | ^^^^^^\n"
+            "error[E0003]: unknown front matter key `colour`\n --> content/a.md:5:1\n  |\n5 | colour: blue\n  | ^^^^^^\n"
         ),
         "{errors}"
     );

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::raw::{AUTOCOMPLETE, RawField, TYPES};
 use super::{ErrorKind, Field, FieldKind, Requirement};
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 
 /// The largest limit a number field may have: the browser's script compares in doubles,
 /// exact up to 2^53.
@@ -22,7 +22,7 @@ struct Problems<'a> {
 
 impl Problems<'_> {
     fn add(&mut self, message: String, hint: Option<String>) {
-        let d = Diagnostic::new(self.path, self.line, message);
+        let d = Diagnostic::new(Code::FieldRule, self.path, self.line, message);
         self.list.push(match hint {
             Some(h) => d.hint(h),
             None => d,

@@ -12,7 +12,7 @@ use super::raw::{RawForm, RawRounds};
 use super::{
     Field, FormDef, FormSource, Notifications, Requirement, RoundsDef, field, notifications,
 };
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::yaml;
 
 /// Parses and checks the text of `path`, whose file name (without `.yaml`) is `file_id`.
@@ -58,8 +58,13 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
 fn read(path: &Path, text: &str) -> Result<RawForm, Vec<Diagnostic>> {
     yaml::from_str(text).map_err(|e| {
         let (message, hint) = explain(&e.message);
-        let mut d = Diagnostic::new(path, e.line, format!("invalid form definition: {message}"))
-            .column(e.column);
+        let mut d = Diagnostic::new(
+            e.code(),
+            path,
+            e.line,
+            format!("invalid form definition: {message}"),
+        )
+        .column(e.column);
         if let Some(hint) = hint {
             d = d.hint(hint);
         }
@@ -129,6 +134,7 @@ fn check_id(
     if raw.id != file_id {
         errors.push(
             Diagnostic::new(
+                Code::FormId,
                 path,
                 lines.of("id:"),
                 format!(
@@ -146,6 +152,7 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
     if raw.rule != "last-weekday-of-month" {
         errors.push(
             Diagnostic::new(
+                Code::InvalidValue,
                 path,
                 lines.of("rule:"),
                 format!("unknown round rule `{}`", raw.rule),
@@ -158,6 +165,7 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
         let parsed = crate::dates::parse_iso(text).ok();
         if parsed.is_none() {
             errors.push(Diagnostic::new(
+                Code::InvalidDate,
                 path,
                 lines.of(&format!("{key}:")),
                 format!("`{key}`: `{text}` is not a date in the form YYYY-MM-DD"),
@@ -173,6 +181,7 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
         && f < o
     {
         errors.push(Diagnostic::new(
+            Code::InvalidValue,
             path,
             lines.of("final_deadline:"),
             "the final deadline is before the opening date",
@@ -184,6 +193,7 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
 fn check_privacy_notice(raw: &RawForm, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic>) {
     if !raw.privacy_notice.starts_with('/') {
         errors.push(Diagnostic::new(
+            Code::PrivacyNotice,
             path,
             lines.of("privacy_notice:"),
             "`privacy_notice` must be a page of this site, like `/privatlivspolitik/`",
@@ -203,6 +213,7 @@ fn fields(raw: &RawForm, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic
         }
         if !seen.insert(f.id.clone()) {
             errors.push(Diagnostic::new(
+                Code::DuplicateField,
                 path,
                 line,
                 format!("the field id `{}` is used twice", f.id),
@@ -223,6 +234,7 @@ fn check_required_when(fields: &[Field], path: &Path, lines: &Lines, errors: &mu
             None => {
                 let ids: Vec<&str> = fields.iter().map(|f| f.id.as_str()).collect();
                 let mut d = Diagnostic::new(
+                    Code::FieldReference,
                     path,
                     line,
                     format!(
@@ -238,6 +250,7 @@ fn check_required_when(fields: &[Field], path: &Path, lines: &Lines, errors: &mu
                 for v in values {
                     if !other.kind.options().iter().any(|o| &o.value == v) {
                         errors.push(Diagnostic::new(
+                            Code::FieldReference,
                             path,
                             line,
                             format!("`required_when`: `{v}` is not an option of `{field}`"),

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{Field, FieldKind};
-use crate::diagnostics::{Diagnostic, suggest};
+use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::mail::Address;
 
 /// Who gets which mail about an application.
@@ -74,6 +74,7 @@ pub(super) fn check(
             Ok(a) => caseworkers.push(a),
             Err(e) => errors.push(
                 Diagnostic::new(
+                    Code::MailAddress,
                     path,
                     line_of(text),
                     format!("`caseworkers`: `{text}` cannot be used as an e-mail address ({e})"),
@@ -88,6 +89,7 @@ pub(super) fn check(
             Some(f) if matches!(f.kind, FieldKind::Email { .. }) => {}
             Some(f) => errors.push(
                 Diagnostic::new(
+                    Code::FieldReference,
                     path,
                     line,
                     format!(
@@ -99,6 +101,7 @@ pub(super) fn check(
             ),
             None => {
                 let mut d = Diagnostic::new(
+                    Code::FieldReference,
                     path,
                     line,
                     format!("`receipt_to` names the field `{id}`, which the form does not have"),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::application::NewApplication;
 use crate::definition::{FieldKind, FormDef};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::forms::Forms;
 use crate::mail::{MailKind, mails_for};
 
@@ -83,6 +83,7 @@ pub fn check(forms: &Forms) -> Vec<Diagnostic> {
             Ok(m) => m,
             Err(e) => {
                 errors.push(Diagnostic::new(
+                    Code::MailText,
                     &form.source.path,
                     form.notifications.line,
                     e.to_string(),
@@ -97,6 +98,7 @@ pub fn check(forms: &Forms) -> Vec<Diagnostic> {
                 .map_or(form.source.path.clone(), |t| t.path.clone());
             if !mail.subject.contains(&app.reference) || mail.subject.contains('\n') {
                 errors.push(Diagnostic::new(
+                    Code::SubjectReference,
                     &path,
                     2,
                     "the subject does not hold the reference on one line",
@@ -116,6 +118,7 @@ pub fn check(forms: &Forms) -> Vec<Diagnostic> {
                 for value in typed {
                     if mail.text.contains(value) || mail.html.contains(value) {
                         errors.push(Diagnostic::new(
+                            Code::PersonalData,
                             &path,
                             1,
                             format!("the receipt holds something the applicant typed (`{value}`)"),
@@ -128,6 +131,7 @@ pub fn check(forms: &Forms) -> Vec<Diagnostic> {
             + form.notifications.receipt_field.is_some() as usize;
         if mails.len() != wanted {
             errors.push(Diagnostic::new(
+                Code::MailText,
                 &form.source.path,
                 form.notifications.line,
                 format!(

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Code, Diagnostic};
 use crate::render::escape;
 
 /// Which mail.
@@ -156,7 +156,7 @@ impl BadPlaceholder {
             Some(m) => format!("write `{{{m}}}`"),
             None => format!("the placeholders are {}", Placeholder::names()),
         };
-        Diagnostic::new(path, line, message)
+        Diagnostic::new(Code::Placeholder, path, line, message)
             .column(column)
             .end(column + self.written.chars().count())
             .hint(hint)
@@ -270,17 +270,29 @@ struct FrontMatter {
 impl MailText {
     /// Reads the words of a mail from `text` (the file `path`).
     pub fn parse(path: &Path, text: &str) -> Result<MailText, Vec<Diagnostic>> {
-        let err = |line: usize, message: String| vec![Diagnostic::new(path, line, message)];
+        let err = |line: usize, message: String| {
+            vec![Diagnostic::new(Code::MailText, path, line, message)]
+        };
         let (front, body, body_line) = split_front_matter(text).ok_or_else(|| {
             vec![
-                Diagnostic::new(path, 1, "a mail text starts with front matter")
-                    .hint("begin the file with `---`, `subject: ...`, `title: ...` and `---`"),
+                Diagnostic::new(
+                    Code::NoFrontMatter,
+                    path,
+                    1,
+                    "a mail text starts with front matter",
+                )
+                .hint("begin the file with `---`, `subject: ...`, `title: ...` and `---`"),
             ]
         })?;
         let fm: FrontMatter = crate::yaml::from_str(front).map_err(|e| {
             vec![
-                Diagnostic::new(path, e.line + 1, format!("front matter: {}", e.message))
-                    .column(e.column),
+                Diagnostic::new(
+                    e.code(),
+                    path,
+                    e.line + 1,
+                    format!("front matter: {}", e.message),
+                )
+                .column(e.column),
             ]
         })?;
         let line_of = |needle: &str| {
@@ -309,9 +321,13 @@ impl MailText {
         }
         if !subject.placeholders().contains(&Placeholder::Reference) {
             return Err(vec![
-                Diagnostic::new(path, subject_line, "the subject must hold `{reference}`").hint(
-                    "the reference is how applicants and caseworkers find the application again",
-                ),
+                Diagnostic::new(
+                    Code::SubjectReference,
+                    path,
+                    subject_line,
+                    "the subject must hold `{reference}`",
+                )
+                .hint("the reference is how applicants and caseworkers find the application again"),
             ]);
         }
         let title = template(fm.title.trim(), line_of("title:"))?;
