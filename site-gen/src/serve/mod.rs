@@ -3,6 +3,7 @@
 //! (or to show the build errors in an overlay, while the last good build stays served).
 
 mod cache;
+mod editor;
 mod mail;
 mod quick;
 mod watch;
@@ -19,7 +20,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Serialize;
 use tokio::sync::watch as channel;
 
@@ -27,6 +28,7 @@ use crate::build::{self, BuildError};
 use crate::render::Renderer;
 use crate::site::BuildOptions;
 use cache::PageCache;
+pub use editor::{Editor, Opening, Place};
 
 const LIVERELOAD_JS: &str = include_str!("livereload.js");
 
@@ -37,6 +39,8 @@ pub struct Status {
     pub version: u64,
     /// The errors of the last rebuild, when it failed.
     pub errors: Option<String>,
+    /// Whether the overlay's `file:line` open in an editor (`/__open-in-editor`).
+    pub editor: bool,
 }
 
 /// One successful build, rendered on demand and cached.
@@ -92,6 +96,8 @@ pub struct Preview {
     quick_rebuilds: std::sync::atomic::AtomicU64,
     /// The form handler on the same origin, which follows edits to the form definitions.
     api: std::sync::OnceLock<Arc<form_handler::http::AppState>>,
+    /// Where the overlay's places open, when configured.
+    editor: std::sync::OnceLock<Editor>,
 }
 
 impl Preview {
@@ -109,6 +115,7 @@ impl Preview {
             rebuilding: std::sync::atomic::AtomicBool::new(false),
             quick_rebuilds: std::sync::atomic::AtomicU64::new(0),
             api: std::sync::OnceLock::new(),
+            editor: std::sync::OnceLock::new(),
         });
         preview.rebuild();
         preview
@@ -124,6 +131,13 @@ impl Preview {
     /// Connects the form handler, so that it follows edits to the form definitions.
     pub fn attach_api(&self, api: Arc<form_handler::http::AppState>) {
         let _ = self.api.set(api);
+    }
+
+    /// Lets the overlay open its places in `editor`.
+    pub fn set_editor(&self, editor: Editor) {
+        if self.editor.set(editor).is_ok() {
+            self.status.send_modify(|s| s.editor = true);
+        }
     }
 
     pub fn current(&self) -> Option<Arc<Generation>> {
@@ -184,9 +198,9 @@ impl Preview {
                     .replace(generation.clone());
                 // Freeing the last build's rendered pages takes a while on a large site.
                 std::thread::spawn(move || drop(previous));
-                self.status.send_replace(Status {
-                    version,
-                    errors: None,
+                self.status.send_modify(|s| {
+                    s.version = version;
+                    s.errors = None;
                 });
                 eprintln!(
                     "Rebuilt {pages} pages in {} ms",
@@ -273,8 +287,67 @@ pub fn router(preview: Arc<Preview>) -> Router {
                 )
             }),
         )
+        .route("/__open-in-editor", post(open_in_editor))
         .fallback(get(page))
         .with_state(preview)
+}
+
+/// The place the overlay asks to open.
+#[derive(serde::Deserialize)]
+struct OpenRequest {
+    file: String,
+    #[serde(default)]
+    line: usize,
+    #[serde(default)]
+    column: usize,
+}
+
+/// Opens a place of an error in the configured editor, or tells the overlay the URL that
+/// does. Only for the overlay's own requests: they carry `X-Site-Gen: open`, which another
+/// site's page cannot send without the CORS permission this server never gives.
+async fn open_in_editor(
+    State(preview): State<Arc<Preview>>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(request): axum::extract::Query<OpenRequest>,
+) -> Response {
+    let text = |status: StatusCode, message: String| (status, message).into_response();
+    if headers.get("x-site-gen").is_none_or(|v| v != "open") {
+        return text(StatusCode::FORBIDDEN, "only the overlay opens files".into());
+    }
+    let Some(editor) = preview.editor.get() else {
+        return text(
+            StatusCode::NOT_FOUND,
+            "no editor is configured: set SITE_GEN_EDITOR or EDITOR".into(),
+        );
+    };
+    let place = match Place::in_site(&preview.root, &request.file, request.line, request.column) {
+        Ok(p) => p,
+        Err(e) => return text(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match editor.open(&place) {
+        Opening::Url(url) => (
+            [(header::CONTENT_TYPE, "application/json")],
+            serde_json::json!({ "url": url }).to_string(),
+        )
+            .into_response(),
+        Opening::Run(argv) => {
+            let started = std::process::Command::new(&argv[0])
+                .args(&argv[1..])
+                .stdin(std::process::Stdio::null())
+                .spawn();
+            match started {
+                Ok(mut child) => {
+                    // Reaped when it exits, without holding the request.
+                    std::thread::spawn(move || child.wait());
+                    StatusCode::NO_CONTENT.into_response()
+                }
+                Err(e) => text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("cannot start `{}`: {e}", argv[0]),
+                ),
+            }
+        }
+    }
 }
 
 async fn events(State(preview): State<Arc<Preview>>) -> impl IntoResponse {
@@ -494,6 +567,9 @@ pub fn run(
             })?;
         let site_url = format!("http://{addr}");
         let (preview, app) = preview_with_api(root, &options, fixed_date, &site_url).await?;
+        if let Some(editor) = Editor::from_env() {
+            preview.set_editor(editor);
+        }
         let _watcher = watch::start(preview.clone()).map_err(|e| BuildError::Io {
             context: "watching content/ and templates/".into(),
             source: std::io::Error::other(e),

@@ -9,7 +9,8 @@
 //   1. the server starts and prints "Serving the site at ..."
 //   2. the page opens and shows its h1
 //   3. a new `title:` reloads the open tab by itself (prints the ms from write to new h1)
-//   4. an unknown front matter key shows #site-gen-overlay with the code frame (file:line, the line, a caret),
+//   4. an unknown front matter key shows #site-gen-overlay with the code frame (file:line, the line, a caret;
+//      the place a link that opens it in SITE_GEN_EDITOR),
 //      while the last good build stays served (in the tab and to a fresh fetch)
 //   5. fixing the file (and a third title) removes the overlay and shows the new h1
 //   6. a broken templates/page.html shows the overlay naming it; restoring it removes it
@@ -146,16 +147,21 @@ async function main(opts) {
   const originalPage = fs.readFileSync(pageFile, 'utf8');
   const originalTemplate = fs.readFileSync(templateFile, 'utf8');
   const title1 = titleOf(pageFile);
+  const editorScript = path.join(state.tmp, 'editor.sh');
+  const editorOut = path.join(state.tmp, 'opened.txt');
 
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   {
     const problems = [];
     const started = Date.now();
+    // An "editor" that writes down the place it was asked to open (SITE_GEN_EDITOR).
+    fs.writeFileSync(editorScript, `#!/bin/sh\nprintf '%s\\n' "$@" > '${editorOut}'\n`, { mode: 0o755 });
     const { child, ready } = spawnServe(opts.bin, {
       root: state.tmp,
       port,
       date: '2019-03-01',
+      env: { ...process.env, SITE_GEN_EDITOR: `${editorScript} {file} {line} {column}` },
       onLog: (d) => (state.stderr += d),
       who: 'the server',
       line: 'Serving',
@@ -237,6 +243,21 @@ async function main(opts) {
     } else {
       const role = await page.locator('#site-gen-overlay').getAttribute('role');
       if (role !== 'alert') problems.push(`overlay role=${JSON.stringify(role)}, want "alert"`);
+      // The place is a link that opens it in the editor.
+      const place = page.locator('#site-gen-overlay a').first();
+      const where = (await place.count()) ? await place.textContent() : null;
+      const m = where && /^content\/landsdaekkende-konferencer\.md:(\d+):(\d+)$/.exec(where);
+      if (!m) {
+        problems.push(`the overlay's place is not a link: ${JSON.stringify(where)}`);
+      } else {
+        await place.click();
+        const want = `${fs.realpathSync(state.tmp)}/${PAGE_FILE}\n${m[1]}\n${m[2]}\n`;
+        const opened = await pollUntil(async () => {
+          const got = fs.existsSync(editorOut) ? fs.readFileSync(editorOut, 'utf8') : null;
+          return got === want ? got : null;
+        }, CHANGE_TIMEOUT_MS);
+        if (!opened) problems.push(`clicking ${where} did not open it in the editor: ${JSON.stringify(fs.existsSync(editorOut) ? fs.readFileSync(editorOut, 'utf8') : null)}, want ${JSON.stringify(want)}`);
+      }
     }
     const h1 = await h1Text(page);
     if (h1 !== title2) problems.push(`h1 under the overlay is ${JSON.stringify(h1)}, want the last good ${JSON.stringify(title2)}`);

@@ -73,7 +73,8 @@ fn edits_rebuild_and_a_broken_edit_keeps_the_last_good_build() {
         preview.status(),
         site_gen::serve::Status {
             version: 3,
-            errors: None
+            errors: None,
+            editor: false,
         }
     );
     assert!(page(&preview, "a/index.html").contains("Side Beta"));
@@ -237,4 +238,86 @@ fn http_pages_redirects_404_and_the_reload_script() {
     let (status, _, body) = get(addr, "/sitemap.xml");
     assert_eq!(status, 200);
     assert!(body.contains("<loc>https://example.dk/a/</loc>"), "{body}");
+}
+
+fn post(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_string())
+}
+
+/// Serves `preview` on a free port of its own runtime.
+fn serve(preview: &Arc<Preview>) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(Arc::clone(preview));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, addr)
+}
+
+#[test]
+fn the_overlay_opens_an_error_s_place_in_the_configured_editor() {
+    use site_gen::serve::Editor;
+    let (dir, root) = site_copy();
+    let preview = Preview::new(&root, options());
+    let (_runtime, addr) = serve(&preview);
+    let open = "/__open-in-editor?file=content/a.md&line=5&column=2";
+    let asked = "X-Site-Gen: open\r\n";
+    assert!(!preview.status().editor);
+    assert_eq!(post(addr, open, asked).0, 404, "no editor configured");
+
+    // An "editor" that writes down what it was given.
+    let out = dir.path().join("opened.txt");
+    let script = format!("printf '%s\\n' \"$@\" > '{}'", out.display());
+    preview.set_editor(Editor::Command(
+        ["sh", "-c", &script, "sh", "{file}", "{line}", "{column}"]
+            .map(String::from)
+            .to_vec(),
+    ));
+    assert!(preview.status().editor, "the overlay is told to make links");
+    assert_eq!(
+        post(addr, open, "").0,
+        403,
+        "only the overlay's own requests"
+    );
+    let (status, body) = post(addr, "/__open-in-editor?file=../opened.txt", asked);
+    assert_eq!(
+        (status, body.as_str()),
+        (400, "`../opened.txt` is not a file of the site")
+    );
+    assert!(!out.exists());
+    assert_eq!(post(addr, open, asked).0, 204);
+    let wanted = format!("{}\n5\n2\n", root.join("content/a.md").display());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_to_string(&out).ok().as_deref() != Some(wanted.as_str()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the editor was not started with the place"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // A URL scheme is opened by the browser: the overlay is given the URL.
+    let other = Preview::new(&root, options());
+    other.set_editor(Editor::parse("vscode://file/{file}:{line}:{column}"));
+    let (_runtime, addr) = serve(&other);
+    let (status, body) = post(addr, open, asked);
+    assert_eq!(status, 200);
+    let url = format!("vscode://file/{}:5:2", root.join("content/a.md").display());
+    assert_eq!(body, serde_json::json!({ "url": url }).to_string());
 }
