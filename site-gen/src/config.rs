@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{Code, Diagnostic, suggest};
-use crate::yaml::{self, Node};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::yaml::{self, Key, Node, Places, Table};
 
 /// The checked site configuration.
 #[derive(Debug, Clone, Serialize)]
@@ -33,16 +33,62 @@ pub struct Organisation {
     pub url: Option<String>,
 }
 
-const KEYS: &[&str] = &[
-    "title",
-    "base_url",
-    "language",
-    "description",
-    "nav",
-    "organisation",
-    "contact",
-    "extra",
-];
+/// The keys of `content/site.yaml`.
+pub static SITE: Table = Table {
+    id: "site",
+    docs: "docs/editors-guide.md",
+    keys: &[
+        Key::new(
+            "title",
+            "text",
+            "the site's name, in every page's title and header",
+        )
+        .required(),
+        Key::new(
+            "base_url",
+            "address",
+            "where the site is published, like `https://example.dk`",
+        )
+        .required(),
+        Key::new(
+            "language",
+            "language code",
+            "the pages' language; default `da`",
+        ),
+        Key::new(
+            "description",
+            "text",
+            "the front page's sentence for search engines and link previews",
+        ),
+        Key::new(
+            "nav",
+            "list of page addresses",
+            "the menu, in order, like `[/etaarige-forloeb/, /minivejledningsforloeb/]`",
+        ),
+        Key::new(
+            "organisation",
+            "map",
+            "who runs the site: `name` and `url` (below)",
+        )
+        .map(&ORGANISATION),
+        Key::new(
+            "contact",
+            "map",
+            "the contact details in the footer, for the templates",
+        ),
+        Key::new("extra", "map", "your own values, for templates"),
+    ],
+};
+
+/// The keys of site.yaml's `organisation`.
+pub static ORGANISATION: Table = Table {
+    id: "organisation",
+    docs: "docs/editors-guide.md",
+    keys: &[
+        Key::new("name", "text", "the organisation's name, in the footer").required(),
+        Key::new("url", "address", "its website"),
+    ],
+};
 
 impl SiteConfig {
     /// Parses the text of `path` (`content/site.yaml`).
@@ -64,8 +110,9 @@ impl SiteConfig {
             ..SiteConfig::fallback()
         };
         let mut have_title = false;
+        let places = Places::of(text);
         for e in &entries {
-            match config.set(path, text, e) {
+            match config.set(path, &places, e) {
                 Ok(()) => have_title |= e.key == "title",
                 Err(d) => errors.push(d),
             }
@@ -90,7 +137,7 @@ impl SiteConfig {
     }
 
     /// Takes the value of one key of the file `path`, whose text is `text`.
-    fn set(&mut self, path: &Path, text: &str, e: &yaml::Entry) -> Result<(), Diagnostic> {
+    fn set(&mut self, path: &Path, places: &Places, e: &yaml::Entry) -> Result<(), Diagnostic> {
         let wrong = |expected: &str| {
             Diagnostic::new(
                 Code::WrongType,
@@ -114,9 +161,15 @@ impl SiteConfig {
                     .value
                     .to::<Vec<String>>()
                     .map_err(|_| wrong("a list of page paths such as `/etaarige-forloeb/`"))?;
-                self.nav_lines = entry_lines(text, e.line, &self.nav);
+                self.nav_lines = (0..self.nav.len())
+                    .map(|i| places.value(&format!("nav.{i}")).line)
+                    .collect();
             }
             "organisation" => {
+                if let Some(u) = ORGANISATION.unknown_keys(places, "organisation").first() {
+                    let message = format!("unknown key `{}` in `organisation`", u.key);
+                    return Err(u.diagnostic(path, 0, message));
+                }
                 let o = e.value.to::<Organisation>();
                 self.organisation =
                     Some(o.map_err(|m| wrong("a map with `name` and `url`").hint(m))?)
@@ -175,32 +228,9 @@ fn unknown_key(path: &Path, line: usize, key: &str) -> Diagnostic {
         line,
         format!("unknown key `{key}` in site.yaml"),
     );
-    match suggest(key, KEYS.iter().copied()) {
-        Some(s) => d.hint(format!("did you mean `{s}`?")),
-        None => d.hint(format!("known keys: {}", KEYS.join(", "))),
-    }
-}
-
-/// The lines of the list `items` written below the key on line `key_line`.
-fn entry_lines(text: &str, key_line: usize, items: &[String]) -> Vec<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut from = key_line - 1;
-    items
-        .iter()
-        .map(|item| {
-            match lines
-                .iter()
-                .skip(from)
-                .position(|l| l.contains(item.as_str()))
-            {
-                Some(k) => {
-                    from += k;
-                    from + 1
-                }
-                None => key_line,
-            }
-        })
-        .collect()
+    d.column(1)
+        .end(1 + key.chars().count())
+        .hint(SITE.hint(key).1)
 }
 
 #[cfg(test)]
@@ -218,6 +248,27 @@ mod tests {
         assert_eq!(c.nav, ["/a/"]);
         assert_eq!(c.nav_lines, [5]);
         assert_eq!(c.permalink("/a/"), "https://x.dk/a/");
+    }
+
+    #[test]
+    fn an_unknown_key_of_the_organisation_is_named_at_its_place() {
+        let errs = SiteConfig::parse(
+            Path::new("content/site.yaml"),
+            "title: T\nbase_url: https://x.dk\norganisation:\n  nme: Socialstyrelsen\n",
+        )
+        .unwrap_err();
+        let got: Vec<_> = errs
+            .iter()
+            .map(|d| (d.location(), d.message.as_str(), d.hint.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "content/site.yaml:4:3".to_string(),
+                "unknown key `nme` in `organisation`",
+                Some("did you mean `name`?")
+            )]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::dates;
 use crate::diagnostics::{Code, Diagnostic, suggest};
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Key, Node, Table};
 
 /// How a section orders its pages.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -56,23 +56,97 @@ impl FrontMatter {
     }
 }
 
-/// Every front matter key: a page's, then those only a section has.
-const KEYS: [&str; 14] = [
-    "title",
-    "description",
-    "date",
-    "updated",
-    "draft",
-    "weight",
-    "template",
-    "slug",
-    "aliases",
-    "publish_date",
-    "expiry_date",
-    "extra",
-    "sort_by",
-    "page_template",
+/// Every front matter key: a page's, then those only a section has (`_index.md`).
+static KEY_ROWS: [Key; 14] = [
+    Key::new(
+        "title",
+        "text",
+        "the page's heading, and its name in menus and in the browser's tab",
+    )
+    .required(),
+    Key::new(
+        "description",
+        "text",
+        "one sentence for search engines, link previews and overviews",
+    ),
+    Key::new("date", "date YYYY-MM-DD", "the page's date"),
+    Key::new(
+        "updated",
+        "date YYYY-MM-DD",
+        "shown as \"Sidst opdateret DD/MM YYYY\" at the bottom of the page",
+    ),
+    Key::new(
+        "draft",
+        "true/false",
+        "`true` keeps the page out of the site (the preview shows it with `--drafts`)",
+    ),
+    Key::new(
+        "weight",
+        "whole number",
+        "order in lists: lower numbers first",
+    ),
+    Key::new(
+        "template",
+        "text",
+        "another template for this page (for theme authors)",
+    ),
+    Key::new(
+        "slug",
+        "text",
+        "another last part of the address: `slug: kurser` gives `/kurser/`",
+    ),
+    Key::new(
+        "aliases",
+        "list of addresses",
+        "old addresses that should lead here, e.g. `[/gammel-side/]`",
+    ),
+    Key::new(
+        "publish_date",
+        "date YYYY-MM-DD",
+        "the page appears from this day",
+    ),
+    Key::new(
+        "expiry_date",
+        "date YYYY-MM-DD",
+        "the page disappears from this day",
+    ),
+    Key::new("extra", "map", "your own values, for templates"),
+    Key::new(
+        "sort_by",
+        "`weight`, `date` or `title`",
+        "the order of the section's pages",
+    ),
+    Key::new(
+        "page_template",
+        "text",
+        "the template for the section's pages",
+    ),
 ];
+
+/// A page's front matter keys.
+pub static PAGE: Table = Table {
+    id: "page",
+    docs: "docs/editors-guide.md",
+    keys: KEY_ROWS.split_at(12).0,
+};
+
+/// The keys only a section's `_index.md` has, besides a page's.
+pub static SECTION: Table = Table {
+    id: "section",
+    docs: "docs/editors-guide.md",
+    keys: KEY_ROWS.split_at(12).1,
+};
+
+/// The keys' names, in [`KEY_ROWS`]' order.
+const KEYS: [&str; 14] = {
+    let mut names = [""; 14];
+    let mut i = 0;
+    while i < 14 {
+        names[i] = KEY_ROWS[i].name;
+        i += 1;
+    }
+    names
+};
 const PAGE_KEYS: &[&str] = KEYS.split_at(12).0;
 const SECTION_KEYS: &[&str] = KEYS.split_at(12).1;
 

@@ -651,7 +651,7 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            ["content/forms/x.yaml:7: unknown round rule `every-tuesday`"]
+            ["content/forms/x.yaml:7:17: unknown round rule `every-tuesday`"]
         );
     }
 

@@ -526,7 +526,7 @@ fn one_typo_in_a_form_or_its_mail_is_one_error_and_the_other_forms_stay() {
         ),
         [problem(
             "content/forms/etaarigt-forloeb.yaml:40:5",
-            "invalid form definition: field 3: unknown key `max_lenght`",
+            "field 3: unknown key `max_lenght`",
             Some("did you mean `max_length`?"),
         )]
     );
@@ -685,4 +685,43 @@ fn the_error_codes_page_lists_every_code_and_the_mistakes_exact_reports() {
             "docs/errors.md, {code}: show {case}'s report as check prints it:\n{report}"
         );
     }
+}
+
+/// Every key table of the editors' YAML: front matter, site.yaml, forms, mail texts.
+fn key_tables() -> Vec<&'static site_gen::yaml::Table> {
+    let mut tables = vec![
+        &site_gen::frontmatter::PAGE,
+        &site_gen::frontmatter::SECTION,
+        &site_gen::config::SITE,
+        &site_gen::config::ORGANISATION,
+        &form_model::mail::text::FRONT_MATTER,
+    ];
+    tables.extend(form_model::definition::TABLES);
+    tables
+}
+
+#[test]
+fn the_docs_key_tables_are_the_tables_the_checks_use() {
+    // `UPDATE_DOCS=1` writes them; the test fails until the docs say what the code does.
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    let tables = key_tables();
+    let mut shown = Vec::new();
+    for name in ["editors-guide.md", "forms.md"] {
+        let path = docs.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (filled, ids) = site_gen::yaml::fill_docs(&text, &tables);
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(&path, &filled).unwrap();
+        } else {
+            assert!(
+                filled == text,
+                "docs/{name}: a key table differs from the code's (UPDATE_DOCS=1 rewrites it)"
+            );
+        }
+        shown.extend(ids);
+    }
+    let mut ids: Vec<String> = tables.iter().map(|t| t.id.to_string()).collect();
+    ids.sort();
+    shown.sort();
+    assert_eq!(shown, ids, "each table shown once in docs/");
 }

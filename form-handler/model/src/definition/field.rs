@@ -3,8 +3,8 @@
 //! autocomplete token, its requirement, and exactly the messages it needs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
+use super::form::Source;
 use super::raw::{AUTOCOMPLETE, RawField, TYPES};
 use super::{ErrorKind, Field, FieldKind, Requirement};
 use crate::diagnostics::{Code, Diagnostic, suggest};
@@ -13,16 +13,31 @@ use crate::diagnostics::{Code, Diagnostic, suggest};
 /// exact up to 2^53.
 pub const NUMBER_LIMIT: i64 = 999_999_999_999_999;
 
-/// The problems found in one field, all at its line.
+/// The problems found in one field, each at the key it is about.
 struct Problems<'a> {
-    path: &'a Path,
-    line: usize,
+    src: &'a Source<'a>,
+    /// The field's path (`fields.2`).
+    field: String,
     list: Vec<Diagnostic>,
 }
 
 impl Problems<'_> {
-    fn add(&mut self, message: String, hint: Option<String>) {
-        let d = Diagnostic::new(Code::FieldRule, self.path, self.line, message);
+    /// A problem with the key `key` of the field (`max_length`, `messages.too_long`).
+    fn add(&mut self, key: &str, message: String, hint: Option<String>) {
+        let d = self
+            .src
+            .at(Code::FieldRule, &format!("{}.{key}", self.field), message);
+        self.push(d, hint);
+    }
+
+    /// A problem with the value of the key `key`.
+    fn add_value(&mut self, key: &str, message: String, hint: Option<String>) {
+        let at = format!("{}.{key}", self.field);
+        let d = self.src.at_value(Code::FieldRule, &at, message);
+        self.push(d, hint);
+    }
+
+    fn push(&mut self, d: Diagnostic, hint: Option<String>) {
         self.list.push(match hint {
             Some(h) => d.hint(h),
             None => d,
@@ -30,11 +45,11 @@ impl Problems<'_> {
     }
 }
 
-/// Checks the field `f`, written at `line` of `path`.
-pub(super) fn check(f: &RawField, path: &Path, line: usize) -> Result<Field, Vec<Diagnostic>> {
+/// Checks the field `f`, the `index`th (from 0) of the definition `src`.
+pub(super) fn check(f: &RawField, src: &Source, index: usize) -> Result<Field, Vec<Diagnostic>> {
     let mut problems = Problems {
-        path,
-        line,
+        src,
+        field: format!("fields.{index}"),
         list: Vec::new(),
     };
     check_id(f, &mut problems);
@@ -65,7 +80,8 @@ fn check_id(f: &RawField, problems: &mut Problems) {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !valid_id {
-        problems.add(
+        problems.add_value(
+            "id",
             format!(
                 "the field id `{}` must be lower-case letters, digits and `_`, starting with a letter",
                 f.id
@@ -74,7 +90,8 @@ fn check_id(f: &RawField, problems: &mut Problems) {
         );
     }
     if f.id == crate::HONEYPOT {
-        problems.add(
+        problems.add_value(
+            "id",
             format!("the field id `{}` is reserved", f.id),
             Some("pick another id".into()),
         );
@@ -105,8 +122,8 @@ fn kind(f: &RawField, problems: &mut Problems) -> Option<FieldKind> {
         "tel" => FieldKind::Tel,
         "number" => match number_limits(f) {
             Ok((min, max)) => FieldKind::Number { min, max },
-            Err((message, hint)) => {
-                problems.add(message, Some(hint));
+            Err((key, message, hint)) => {
+                problems.add(key, message, Some(hint));
                 return None;
             }
         },
@@ -120,7 +137,8 @@ fn kind(f: &RawField, problems: &mut Problems) -> Option<FieldKind> {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("the types are: {}", TYPES.join(", ")),
             };
-            problems.add(
+            problems.add_value(
+                "type",
                 format!("unknown field type `{other}` for `{}`", f.id),
                 Some(hint),
             );
@@ -134,14 +152,16 @@ fn choices(f: &RawField, problems: &mut Problems) -> FieldKind {
     let options = f.options.clone().unwrap_or_default();
     if options.is_empty() {
         problems.add(
+            "type",
             format!("the {} field `{}` has no `options`", f.kind, f.id),
             Some("add `options:` with `- { value: ..., label: ... }`".into()),
         );
     }
     let mut values = std::collections::BTreeSet::new();
-    for o in &options {
+    for (n, o) in options.iter().enumerate() {
         if !values.insert(o.value.as_str()) {
-            problems.add(
+            problems.add_value(
+                &format!("options.{n}.value"),
                 format!("the option value `{}` is used twice in `{}`", o.value, f.id),
                 None,
             );
@@ -157,21 +177,28 @@ fn choices(f: &RawField, problems: &mut Problems) -> FieldKind {
 /// A number field's `min` and `max`: both required (every answer is checked against them
 /// in the browser and in the handler), within [`NUMBER_LIMIT`], `min <= max`. The error is
 /// a message and a hint.
-fn number_limits(f: &RawField) -> Result<(i64, i64), (String, String)> {
+fn number_limits(f: &RawField) -> Result<(i64, i64), (&'static str, String, String)> {
     let (Some(min), Some(max)) = (f.min, f.max) else {
         return Err((
+            if f.min.is_some() { "min" } else { "type" },
             format!("the number field `{}` needs both `min` and `max`", f.id),
             "the smallest and largest answers that make sense, e.g. `min: 0` and `max: 100`".into(),
         ));
     };
     if min.abs() > NUMBER_LIMIT || max.abs() > NUMBER_LIMIT {
         return Err((
+            if min.abs() > NUMBER_LIMIT {
+                "min"
+            } else {
+                "max"
+            },
             format!("the limits of `{}` are too large", f.id),
             format!("`min` and `max` must be between -{NUMBER_LIMIT} and {NUMBER_LIMIT}"),
         ));
     }
     if min > max {
         return Err((
+            "min",
             format!("`min` ({min}) is larger than `max` ({max}) in `{}`", f.id),
             "swap them".into(),
         ));
@@ -187,6 +214,11 @@ fn check_keys_apply(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
     );
     if !limits_allowed && (f.min_length.is_some() || f.max_length.is_some()) {
         problems.add(
+            if f.min_length.is_some() {
+                "min_length"
+            } else {
+                "max_length"
+            },
             format!(
                 "`min_length`/`max_length` do not apply to the {} field `{}`",
                 f.kind, f.id
@@ -196,6 +228,7 @@ fn check_keys_apply(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
     }
     if !matches!(kind, FieldKind::Number { .. }) && (f.min.is_some() || f.max.is_some()) {
         problems.add(
+            if f.min.is_some() { "min" } else { "max" },
             format!("`min`/`max` apply only to number fields, not to `{}`", f.id),
             None,
         );
@@ -205,6 +238,7 @@ fn check_keys_apply(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
         && !matches!(kind, FieldKind::Select { .. } | FieldKind::Radio { .. })
     {
         problems.add(
+            "options",
             format!(
                 "`options` apply only to select and radio fields, not to `{}`",
                 f.id
@@ -216,6 +250,7 @@ fn check_keys_apply(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
         && min > max
     {
         problems.add(
+            "min_length",
             format!("`min_length` is larger than `max_length` in `{}`", f.id),
             None,
         );
@@ -226,7 +261,8 @@ fn check_autocomplete(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
     if let Some(a) = &f.autocomplete
         && !AUTOCOMPLETE.contains(&a.as_str())
     {
-        problems.add(
+        problems.add_value(
+            "autocomplete",
             format!("unknown autocomplete token `{a}` in `{}`", f.id),
             Some(format!("use one of: {}", AUTOCOMPLETE.join(", "))),
         );
@@ -234,7 +270,8 @@ fn check_autocomplete(f: &RawField, kind: &FieldKind, problems: &mut Problems) {
     if f.autocomplete.as_deref() == Some("street-address")
         && !matches!(kind, FieldKind::Textarea { .. })
     {
-        problems.add(
+        problems.add_value(
+            "autocomplete",
             format!(
                 "`street-address` is only allowed on a textarea, not on the {} field `{}`",
                 f.kind, f.id
@@ -248,6 +285,7 @@ fn requirement(f: &RawField, problems: &mut Problems) -> Requirement {
     match (&f.required_when, f.required) {
         (Some(_), true) => {
             problems.add(
+                "required_when",
                 format!("`{}` has both `required` and `required_when`", f.id),
                 Some("keep one of them".into()),
             );
@@ -279,8 +317,13 @@ fn messages(
             Some(k) if !message.trim().is_empty() => {
                 messages.insert(*k, message.trim().to_string());
             }
-            Some(_) => problems.add(format!("the `{key}` message of `{}` is empty", f.id), None),
+            Some(_) => problems.add_value(
+                &format!("messages.{key}"),
+                format!("the `{key}` message of `{}` is empty", f.id),
+                None,
+            ),
             None => problems.add(
+                &format!("messages.{key}"),
                 format!(
                     "`{}` has a `{key}` message, but a {} field{} never has that error",
                     f.id,
@@ -305,6 +348,7 @@ fn messages(
     for k in &needed {
         if !f.messages.contains_key(k.as_str()) {
             problems.add(
+                "messages",
                 format!("`{}` has no `{}` message", f.id, k.as_str()),
                 Some(
                     "every error a field can have needs its own Danish message (see docs/forms.md)"

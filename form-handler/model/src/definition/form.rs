@@ -1,7 +1,9 @@
 //! A form definition file checked into a [`FormDef`], in stages: the YAML into its raw keys
 //! ([`super::raw`]), the form's own keys (id, rounds, privacy notice), each field
 //! ([`super::field`]), the references between fields (`required_when`), and who is told of
-//! applications ([`super::notifications`]). Every problem is collected with its line.
+//! applications ([`super::notifications`]). Every problem is collected at the key it is
+//! about, found through [`crate::yaml::Places`]; keys the tables in [`super::raw`] do not have
+//! are reported first, each where it is written.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -13,19 +15,26 @@ use super::{
     Field, FormDef, FormSource, Notifications, Requirement, RoundsDef, field, notifications,
 };
 use crate::diagnostics::{Code, Diagnostic, suggest};
-use crate::yaml;
+use crate::yaml::{self, Places};
 
 /// Parses and checks the text of `path`, whose file name (without `.yaml`) is `file_id`.
 pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diagnostic>> {
+    let src = Source {
+        path,
+        places: Places::of(text),
+    };
+    let unknown = super::raw::FORM.unknown_keys(&src.places, "");
+    if !unknown.is_empty() {
+        return Err(unknown.iter().map(|u| src.unknown_key(u)).collect());
+    }
     let raw = read(path, text)?;
-    let lines = Lines(text);
     let mut errors = Vec::new();
-    check_id(&raw, file_id, path, &lines, &mut errors);
-    let rounds = rounds(&raw.rounds, path, &lines, &mut errors);
-    check_privacy_notice(&raw, path, &lines, &mut errors);
-    let fields = fields(&raw, path, &lines, &mut errors);
-    check_required_when(&fields, path, &lines, &mut errors);
-    let notifications = notifications::check(raw.notifications.as_ref(), &fields, path, text)
+    check_id(&raw, file_id, &src, &mut errors);
+    let rounds = rounds(&raw.rounds, &src, &mut errors);
+    check_privacy_notice(&raw, &src, &mut errors);
+    let fields = fields(&raw, &src, &mut errors);
+    check_required_when(&raw, &fields, &src, &mut errors);
+    let notifications = notifications::check(raw.notifications.as_ref(), &fields, &src)
         .unwrap_or_else(|mut e| {
             errors.append(&mut e);
             Notifications::default()
@@ -48,8 +57,8 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
         notifications,
         source: FormSource {
             path: path.to_path_buf(),
-            privacy_notice_line: lines.of("privacy_notice:"),
-            privacy_notice_version_line: lines.of("privacy_notice_version:"),
+            privacy_notice_line: src.places.key("privacy_notice").line,
+            privacy_notice_version_line: src.places.key("privacy_notice_version").line,
         },
     })
 }
@@ -104,39 +113,59 @@ fn explain(message: &str) -> (String, Option<String>) {
     (format!("{before}unknown key `{key}`"), Some(hint))
 }
 
-/// Finds the line of a key in the definition's text.
-struct Lines<'a>(&'a str);
+/// The definition's file and where its keys are written.
+pub(super) struct Source<'a> {
+    pub(super) path: &'a Path,
+    pub(super) places: Places,
+}
 
-impl Lines<'_> {
-    /// The first line that starts with `needle` (after indentation and a list's `- `), or,
-    /// in flow style (`rounds: { rule: ... }`), holds it after a `{` or `,`; else line 1.
-    fn of(&self, needle: &str) -> usize {
-        let at_start = self
-            .0
-            .lines()
-            .position(|l| l.trim_start().trim_start_matches("- ").starts_with(needle));
-        let in_flow = || {
-            self.0.lines().position(|l| {
-                l.contains(&format!("{{ {needle}")) || l.contains(&format!(", {needle}"))
-            })
+impl Source<'_> {
+    /// A diagnostic at the key of `key_path` (`rounds.rule`, `fields.2.max_length`): its
+    /// line, its column and its name underlined; at the nearest enclosing key when that key
+    /// is not written.
+    pub(super) fn at(&self, code: Code, key_path: &str, message: impl Into<String>) -> Diagnostic {
+        let at = self.places.key(key_path);
+        let mut d = Diagnostic::new(code, self.path, at.line, message).column(at.column);
+        let written = self.places.get(key_path).is_some_and(|s| s.key.is_some());
+        if let Some(name) = key_path.rsplit('.').next().filter(|_| written) {
+            d = d.end(at.column + name.chars().count());
+        }
+        d
+    }
+
+    /// A diagnostic at the value of `path` (a list item, a value that is wrong).
+    pub(super) fn at_value(
+        &self,
+        code: Code,
+        path: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let at = self.places.value(path);
+        Diagnostic::new(code, self.path, at.line, message).column(at.column)
+    }
+
+    /// `unknown key `max_lenght`` at the key, with the table's suggestion; inside a field
+    /// it says which ("field 2: ...").
+    fn unknown_key(&self, u: &yaml::UnknownKey) -> Diagnostic {
+        let mut parts = u.path.split('.');
+        let within = match (
+            parts.next(),
+            parts.next().and_then(|n| n.parse::<usize>().ok()),
+        ) {
+            (Some("fields"), Some(n)) => format!("field {}: ", n + 1),
+            (Some(first), _) if u.path.contains('.') => format!("`{first}`: "),
+            _ => String::new(),
         };
-        at_start.or_else(in_flow).map_or(1, |i| i + 1)
+        u.diagnostic(self.path, 0, format!("{within}unknown key `{}`", u.key))
     }
 }
 
-fn check_id(
-    raw: &RawForm,
-    file_id: &str,
-    path: &Path,
-    lines: &Lines,
-    errors: &mut Vec<Diagnostic>,
-) {
+fn check_id(raw: &RawForm, file_id: &str, src: &Source, errors: &mut Vec<Diagnostic>) {
     if raw.id != file_id {
         errors.push(
-            Diagnostic::new(
+            src.at(
                 Code::FormId,
-                path,
-                lines.of("id:"),
+                "id",
                 format!(
                     "the form id `{}` differs from the file name `{file_id}.yaml`",
                     raw.id
@@ -148,13 +177,12 @@ fn check_id(
 }
 
 /// The rule and the dates of the application rounds.
-fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic>) -> RoundsDef {
+fn rounds(raw: &RawRounds, src: &Source, errors: &mut Vec<Diagnostic>) -> RoundsDef {
     if raw.rule != "last-weekday-of-month" {
         errors.push(
-            Diagnostic::new(
+            src.at_value(
                 Code::InvalidValue,
-                path,
-                lines.of("rule:"),
+                "rounds.rule",
                 format!("unknown round rule `{}`", raw.rule),
             )
             .hint("the only rule is `last-weekday-of-month`"),
@@ -164,10 +192,9 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
         let text = value.as_ref()?;
         let parsed = crate::dates::parse_iso(text).ok();
         if parsed.is_none() {
-            errors.push(Diagnostic::new(
+            errors.push(src.at_value(
                 Code::InvalidDate,
-                path,
-                lines.of(&format!("{key}:")),
+                &format!("rounds.{key}"),
                 format!("`{key}`: `{text}` is not a date in the form YYYY-MM-DD"),
             ));
         }
@@ -180,42 +207,38 @@ fn rounds(raw: &RawRounds, path: &Path, lines: &Lines, errors: &mut Vec<Diagnost
     if let (Some(o), Some(f)) = (rounds.opens, rounds.final_deadline)
         && f < o
     {
-        errors.push(Diagnostic::new(
+        errors.push(src.at_value(
             Code::InvalidValue,
-            path,
-            lines.of("final_deadline:"),
+            "rounds.final_deadline",
             "the final deadline is before the opening date",
         ));
     }
     rounds
 }
 
-fn check_privacy_notice(raw: &RawForm, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic>) {
+fn check_privacy_notice(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic>) {
     if !raw.privacy_notice.starts_with('/') {
-        errors.push(Diagnostic::new(
+        errors.push(src.at_value(
             Code::PrivacyNotice,
-            path,
-            lines.of("privacy_notice:"),
+            "privacy_notice",
             "`privacy_notice` must be a page of this site, like `/privatlivspolitik/`",
         ));
     }
 }
 
 /// Each field checked on its own, and each id used once.
-fn fields(raw: &RawForm, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic>) -> Vec<Field> {
+fn fields(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic>) -> Vec<Field> {
     let mut seen = BTreeSet::new();
     let mut fields = Vec::with_capacity(raw.fields.len());
-    for f in &raw.fields {
-        let line = lines.of(&format!("id: {}", f.id));
-        match field::check(f, path, line) {
+    for (i, f) in raw.fields.iter().enumerate() {
+        match field::check(f, src, i) {
             Ok(field) => fields.push(field),
             Err(mut e) => errors.append(&mut e),
         }
         if !seen.insert(f.id.clone()) {
-            errors.push(Diagnostic::new(
+            errors.push(src.at_value(
                 Code::DuplicateField,
-                path,
-                line,
+                &format!("fields.{i}.id"),
                 format!("the field id `{}` is used twice", f.id),
             ));
         }
@@ -224,19 +247,24 @@ fn fields(raw: &RawForm, path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic
 }
 
 /// A `required_when` names a field of the form, and values that are its options.
-fn check_required_when(fields: &[Field], path: &Path, lines: &Lines, errors: &mut Vec<Diagnostic>) {
+fn check_required_when(
+    raw: &RawForm,
+    fields: &[Field],
+    src: &Source,
+    errors: &mut Vec<Diagnostic>,
+) {
     for f in fields {
         let Requirement::RequiredWhen { field, values } = &f.requirement else {
             continue;
         };
-        let line = lines.of(&format!("id: {}", f.id));
+        let i = raw.fields.iter().position(|r| r.id == f.id).unwrap_or(0);
+        let at = format!("fields.{i}.required_when");
         match fields.iter().find(|o| &o.id == field) {
             None => {
                 let ids: Vec<&str> = fields.iter().map(|f| f.id.as_str()).collect();
-                let mut d = Diagnostic::new(
+                let mut d = src.at_value(
                     Code::FieldReference,
-                    path,
-                    line,
+                    &format!("{at}.field"),
                     format!(
                         "`required_when` names the field `{field}`, which the form does not have"
                     ),
@@ -247,12 +275,11 @@ fn check_required_when(fields: &[Field], path: &Path, lines: &Lines, errors: &mu
                 errors.push(d);
             }
             Some(other) if !other.kind.options().is_empty() => {
-                for v in values {
+                for (n, v) in values.iter().enumerate() {
                     if !other.kind.options().iter().any(|o| &o.value == v) {
-                        errors.push(Diagnostic::new(
+                        errors.push(src.at_value(
                             Code::FieldReference,
-                            path,
-                            line,
+                            &format!("{at}.in.{n}"),
                             format!("`required_when`: `{v}` is not an option of `{field}`"),
                         ));
                     }

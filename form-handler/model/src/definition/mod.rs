@@ -17,6 +17,17 @@ mod raw;
 pub use field::NUMBER_LIMIT;
 pub use form::parse;
 pub use notifications::Notifications;
+pub use raw::{FIELD, FORM, NOTIFICATIONS, OPTION, REQUIRED_WHEN, ROUNDS};
+
+/// The key tables of a form definition, as docs/forms.md shows them.
+pub static TABLES: [&crate::yaml::Table; 6] = [
+    &FORM,
+    &ROUNDS,
+    &FIELD,
+    &REQUIRED_WHEN,
+    &OPTION,
+    &NOTIFICATIONS,
+];
 
 /// The kinds of error a field can have; each field has a Danish message for each kind
 /// that applies to it. Each kind is one rule, so that its message can say exactly what is
@@ -297,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn missing_and_extra_messages_are_errors_at_the_field() {
+    fn missing_and_extra_messages_are_errors_at_their_keys() {
         let text = OK.replace(
             "      too_long: Navnet må højst have 10 tegn\n",
             "      format: Forkert\n",
@@ -305,12 +316,13 @@ mod tests {
         assert_eq!(
             messages(&text),
             [
+                // At the message's own key, and at `messages:` for the one missing.
                 (
-                    11,
+                    18,
                     "`navn` has a `format` message, but a text field never has that error"
                         .to_string()
                 ),
-                (11, "`navn` has no `too_long` message".to_string())
+                (16, "`navn` has no `too_long` message".to_string())
             ]
         );
     }
@@ -319,10 +331,7 @@ mod tests {
     fn unknown_keys_types_and_references() {
         let errs = p(&OK.replace("    label: Navn\n", "    lable: Navn\n")).unwrap_err();
         assert_eq!((errs[0].line, errs[0].column), (13, 5));
-        assert_eq!(
-            errs[0].message,
-            "invalid form definition: field 1: unknown key `lable`"
-        );
+        assert_eq!(errs[0].message, "field 1: unknown key `lable`");
         assert_eq!(errs[0].hint.as_deref(), Some("did you mean `label`?"));
 
         let text = OK.replace("type: text\n    label: Navn", "type: txt\n    label: Navn");
@@ -334,7 +343,7 @@ mod tests {
         assert_eq!(
             messages(&text),
             [(
-                29,
+                32,
                 "`required_when` names the field `typ`, which the form does not have".to_string()
             )]
         );
@@ -342,9 +351,49 @@ mod tests {
         assert_eq!(
             messages(&text),
             [(
-                29,
+                32,
                 "`required_when`: `c` is not an option of `type`".to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn unknown_keys_at_any_depth_are_errors_where_they_are_written() {
+        let text = OK.replace("  rule: last", "  rul: last").replace(
+            "      - { value: b, label: B }",
+            "      - { value: b, lable: B }",
+        );
+        let errs = p(&text).unwrap_err();
+        let got: Vec<_> = errs
+            .iter()
+            .map(|d| {
+                (
+                    d.line,
+                    d.column,
+                    d.end,
+                    d.message.as_str(),
+                    d.hint.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    8,
+                    3,
+                    6,
+                    "`rounds`: unknown key `rul`",
+                    Some("did you mean `rule`?")
+                ),
+                (
+                    25,
+                    21,
+                    26,
+                    "field 2: unknown key `lable`",
+                    Some("did you mean `label`?")
+                ),
+            ]
         );
     }
 
@@ -383,20 +432,20 @@ mod tests {
         assert_eq!(
             messages(&number("    min: 0\n")),
             [(
-                29,
+                32,
                 "the number field `antal` needs both `min` and `max`".to_string()
             )]
         );
         assert_eq!(
             messages(&number("    min: 5\n    max: 1\n")),
             [(
-                29,
+                32,
                 "`min` (5) is larger than `max` (1) in `antal`".to_string()
             )]
         );
         assert_eq!(
             messages(&number("    min: 0\n    max: 10000000000000000\n")),
-            [(29, "the limits of `antal` are too large".to_string())]
+            [(33, "the limits of `antal` are too large".to_string())]
         );
     }
 

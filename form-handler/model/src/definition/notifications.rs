@@ -9,10 +9,9 @@
 //! Either may be left out: no caseworkers' mail, or no receipt. The words of each mail are
 //! in `content/mail/<form>/` (see [`crate::mail::text`]).
 
-use std::path::Path;
-
 use serde::Deserialize;
 
+use super::form::Source;
 use super::{Field, FieldKind};
 use crate::diagnostics::{Code, Diagnostic, suggest};
 use crate::mail::Address;
@@ -44,39 +43,24 @@ pub(super) struct RawNotifications {
     receipt_to: Option<String>,
 }
 
-/// Checks the block against the form's fields; `source` is the file's text (for lines).
+/// Checks the block of the definition `src` against the form's fields.
 pub(super) fn check(
     raw: Option<&RawNotifications>,
     fields: &[Field],
-    path: &Path,
-    source: &str,
+    src: &Source,
 ) -> Result<Notifications, Vec<Diagnostic>> {
     let Some(raw) = raw else {
         return Ok(Notifications::default());
     };
-    // The first line at or after the block's that holds `needle`.
-    let block = source
-        .lines()
-        .position(|l| l.starts_with("notifications:"))
-        .unwrap_or(0);
-    let line_of = |needle: &str| {
-        source
-            .lines()
-            .enumerate()
-            .skip(block)
-            .find(|(_, l)| l.contains(needle))
-            .map_or(block + 1, |(i, _)| i + 1)
-    };
     let mut errors = Vec::new();
     let mut caseworkers = Vec::new();
-    for text in &raw.caseworkers {
+    for (i, text) in raw.caseworkers.iter().enumerate() {
         match Address::parse(text) {
             Ok(a) => caseworkers.push(a),
             Err(e) => errors.push(
-                Diagnostic::new(
+                src.at_value(
                     Code::MailAddress,
-                    path,
-                    line_of(text),
+                    &format!("notifications.caseworkers.{i}"),
                     format!("`caseworkers`: `{text}` cannot be used as an e-mail address ({e})"),
                 )
                 .hint("write the address as navn@eksempel.dk"),
@@ -84,14 +68,13 @@ pub(super) fn check(
         }
     }
     if let Some(id) = &raw.receipt_to {
-        let line = line_of("receipt_to:");
+        let at = "notifications.receipt_to";
         match fields.iter().find(|f| &f.id == id) {
             Some(f) if matches!(f.kind, FieldKind::Email { .. }) => {}
             Some(f) => errors.push(
-                Diagnostic::new(
+                src.at_value(
                     Code::FieldReference,
-                    path,
-                    line,
+                    at,
                     format!(
                         "`receipt_to` names `{id}`, a {} field; the receipt needs an email field",
                         f.kind.name()
@@ -100,10 +83,9 @@ pub(super) fn check(
                 .hint(email_fields_hint(fields)),
             ),
             None => {
-                let mut d = Diagnostic::new(
+                let mut d = src.at_value(
                     Code::FieldReference,
-                    path,
-                    line,
+                    at,
                     format!("`receipt_to` names the field `{id}`, which the form does not have"),
                 );
                 let emails: Vec<&str> = fields
@@ -123,7 +105,7 @@ pub(super) fn check(
         Ok(Notifications {
             caseworkers,
             receipt_field: raw.receipt_to.clone(),
-            line: line_of("notifications:"),
+            line: src.places.key("notifications").line,
         })
     } else {
         Err(errors)

@@ -23,6 +23,7 @@ use serde::Deserialize;
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::render::escape;
+use crate::yaml::{Key, Places, Table};
 
 /// Which mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -260,6 +261,21 @@ pub struct MailText {
     text: Template,
 }
 
+/// The keys of a mail text's front matter, for the unknown-key check and the docs.
+pub static FRONT_MATTER: Table = Table {
+    id: "mail",
+    docs: "docs/editors-guide.md",
+    keys: &[
+        Key::new(
+            "subject",
+            "text",
+            "the mail's subject, one line, with `{reference}` in it",
+        )
+        .required(),
+        Key::new("title", "text", "the heading at the top of the mail").required(),
+    ],
+};
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {
@@ -284,6 +300,11 @@ impl MailText {
                 .hint("begin the file with `---`, `subject: ...`, `title: ...` and `---`"),
             ]
         })?;
+        let places = Places::of(front);
+        if let Some(u) = FRONT_MATTER.unknown_keys(&places, "").first() {
+            let message = format!("unknown front matter key `{}`", u.key);
+            return Err(vec![u.diagnostic(path, 1, message)]);
+        }
         let fm: FrontMatter = crate::yaml::from_str(front).map_err(|e| {
             vec![
                 Diagnostic::new(
@@ -295,11 +316,8 @@ impl MailText {
                 .column(e.column),
             ]
         })?;
-        let line_of = |needle: &str| {
-            text.lines()
-                .position(|l| l.contains(needle))
-                .map_or(1, |i| i + 1)
-        };
+        // Lines of the file: the front matter starts on line 2.
+        let line_of = |key: &str| places.key(key).line + 1;
         // The column of byte `at` of `value` on its line in the file, if it is found there.
         let column = |value: &str, line: usize, at: usize| {
             let source = text.lines().nth(line.saturating_sub(1)).unwrap_or("");
@@ -311,7 +329,7 @@ impl MailText {
             Template::parse(value)
                 .map_err(|(at, bad)| vec![bad.diagnostic(path, line, column(value, line, at))])
         };
-        let subject_line = line_of("subject:");
+        let subject_line = line_of("subject");
         let subject = template(fm.subject.trim(), subject_line)?;
         if fm.subject.contains('\n') || fm.subject.trim().is_empty() {
             return Err(err(
@@ -330,7 +348,7 @@ impl MailText {
                 .hint("the reference is how applicants and caseworkers find the application again"),
             ]);
         }
-        let title = template(fm.title.trim(), line_of("title:"))?;
+        let title = template(fm.title.trim(), line_of("title"))?;
         if body.trim().is_empty() {
             return Err(err(
                 body_line,

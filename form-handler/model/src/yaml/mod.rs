@@ -2,6 +2,12 @@
 //! but chosen for this project). Everything else sees [`Node`], [`YamlError`] and the
 //! functions here, so the library can be swapped by editing this file alone.
 
+mod keys;
+mod places;
+
+pub use keys::{Inner, Key, Table, UnknownKey, fill_docs};
+pub use places::{Places, Pos, Spot};
+
 use serde::Serialize;
 
 use crate::diagnostics::Code;
@@ -218,6 +224,7 @@ fn parsed_entries(text: &str) -> Result<Vec<Entry>, YamlError> {
             });
         }
     };
+    let places = Places::of(text);
     let mut out = Vec::with_capacity(mapping.len());
     for (key, value) in mapping {
         let key = match key {
@@ -227,7 +234,7 @@ fn parsed_entries(text: &str) -> Result<Vec<Entry>, YamlError> {
                 .trim()
                 .to_string(),
         };
-        let line = key_line(text, &key).unwrap_or(1);
+        let line = places.key(&key).line;
         out.push(Entry {
             key,
             line,
@@ -235,27 +242,6 @@ fn parsed_entries(text: &str) -> Result<Vec<Entry>, YamlError> {
         });
     }
     Ok(out)
-}
-
-/// The 1-based line where the top-level `key:` is written, if it can be found.
-fn key_line(text: &str, key: &str) -> Option<usize> {
-    text.lines()
-        .position(|line| {
-            let rest = line
-                .strip_prefix(key)
-                .or_else(|| {
-                    line.strip_prefix('"')
-                        .and_then(|l| l.strip_prefix(key))
-                        .and_then(|l| l.strip_prefix('"'))
-                })
-                .or_else(|| {
-                    line.strip_prefix('\'')
-                        .and_then(|l| l.strip_prefix(key))
-                        .and_then(|l| l.strip_prefix('\''))
-                });
-            rest.is_some_and(|r| r.trim_start().starts_with(':'))
-        })
-        .map(|i| i + 1)
 }
 
 #[cfg(test)]
