@@ -19,14 +19,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The tests start moto with `python3` (form-handler/tests/it/serial_moto.py): it must be
-# importable there, whatever other Python has a moto_server on PATH.
-if ! python3 -c 'import moto.server, boto3' >/dev/null 2>&1; then
-  say "installing moto (the DynamoDB-, SES-, S3- and CloudFront-compatible server of the tests)"
-  python3 -m pip install --quiet 'moto[server]'
-fi
-python3 -c 'import moto.server, boto3' || { echo "python3 cannot import moto after installing it" >&2; exit 1; }
-command -v moto_server >/dev/null 2>&1 || { echo "moto_server is not on PATH after installing moto" >&2; exit 1; }
 say "installing the browser test tools (npm ci)"
 (cd site-gen/tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 (cd infra/tests && npm ci --no-audit --no-fund --loglevel=error)
@@ -53,6 +45,23 @@ if [ ! -x "$infra_tools/guard/bin/cfn-guard" ]; then
   say "installing cfn-guard into $infra_tools/guard (cargo install, a few minutes)"
   cargo install --quiet --locked cfn-guard --version 3.2.1 --root "$infra_tools/guard"
 fi
+# moto, pinned, in a virtualenv of its own: serial_moto.py uses moto's server module
+# (moto.server) and request handler, and another moto on the machine (5.2.1 lacks that
+# handler) must not be the one the tests start. The tests run $MOTO_PYTHON; this checks
+# the very imports they make, with that interpreter, and installs when they fail.
+moto_version=5.2.6
+export MOTO_PYTHON="$infra_tools/moto/bin/python3"
+moto_fits() {
+  "$MOTO_PYTHON" -c "import moto, sys; from moto.server import DomainDispatcherApplication, create_backend_app; from moto.moto_server.werkzeug_app import MotoRequestHandler; import werkzeug.serving, boto3; sys.exit(moto.__version__ != '$moto_version')" 2>/dev/null
+}
+if ! moto_fits; then
+  say "installing moto $moto_version (the DynamoDB-, SES-, S3- and CloudFront-compatible server of the tests) into $infra_tools/moto"
+  python3 -m venv "$infra_tools/moto"
+  "$infra_tools/moto/bin/pip" install --quiet "moto[server]==$moto_version" boto3
+  moto_fits || { echo "$MOTO_PYTHON cannot import moto $moto_version after installing it" >&2; exit 1; }
+fi
+# moto_server (the browser tests start it) from that virtualenv, first on PATH.
+export PATH="$infra_tools/moto/bin:$PATH"
 if [ ! -x "$infra_tools/zizmor/bin/zizmor" ]; then
   say "installing zizmor (the GitHub workflows' security audit) into $infra_tools/zizmor"
   python3 -m venv "$infra_tools/zizmor"
@@ -60,7 +69,7 @@ if [ ! -x "$infra_tools/zizmor/bin/zizmor" ]; then
 fi
 infra_path="$infra_tools/sam/bin:$infra_tools/checkov/bin:$infra_tools/guard/bin:$infra_tools/zizmor/bin:$PATH"
 # cargo-lambda for the tests that run the Lambda binaries under its emulator; at the end of
-# PATH, so that its virtualenv's python3 does not shadow the one moto is installed for.
+# PATH, so that its virtualenv's python3 shadows no other.
 export PATH="$PATH:$infra_tools/lambda/bin"
 
 # --- Rust --------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]'
+command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]==5.2.6'
 cargo build --release -q -p form-handler
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 bin="$target/release/form-handler"

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--applications N] [--rounds R]" >&2; exit 2 ;;
   esac
 done
-command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]'
+command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]==5.2.6'
 cargo build --release -q -p form-handler
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 export BIN="$target/release/form-handler" NOTIFIER="$target/release/notifier" API="$target/release/api" N ROUNDS

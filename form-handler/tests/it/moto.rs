@@ -29,14 +29,14 @@ impl Moto {
     }
 
     fn spawn(&mut self) {
-        // moto's own server application, one request at a time (see serial_moto.py).
+        // moto's own server application, one request at a time (see serial_moto.py), run by
+        // the Python ./test.sh pins moto in ($MOTO_PYTHON), else by `python3`.
         let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/serial_moto.py");
-        let child = Command::new("python3")
-            .args([launcher, "127.0.0.1", &self.port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 is missing (moto runs under it: pip install 'moto[server]')");
+        let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut command = Command::new(&python);
+        command.args([launcher, "127.0.0.1", &self.port.to_string()]);
+        let (child, log) = start_logged(command, &format!("moto-{}", self.port))
+            .unwrap_or_else(|e| panic!("{python} (moto runs under it): {e}"));
         self.child = Some(child);
         let deadline = Instant::now() + READY_WITHIN;
         while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -45,9 +45,7 @@ impl Moto {
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!(
-                    "moto exited ({status}) before it listened: is it installed? pip install 'moto[server]' (./test.sh does)"
-                );
+                panic!("{}", exited_early(&python, status, &log));
             }
             assert!(
                 Instant::now() < deadline,
@@ -166,4 +164,47 @@ impl Drop for Moto {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Starts `command` with its standard error in a file of the temp folder (a pipe would fill
+/// with moto's request log and stop it), which [`exited_early`] reads back.
+fn start_logged(mut command: Command, name: &str) -> std::io::Result<(Child, std::path::PathBuf)> {
+    let log = std::env::temp_dir().join(format!("{name}-{}.log", std::process::id()));
+    let file = std::fs::File::create(&log)?;
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(file))
+        .spawn()?;
+    Ok((child, log))
+}
+
+/// What to say when moto exits before it listens: its own last words (an ImportError, a
+/// port in use) and how ./test.sh installs it.
+fn exited_early(python: &str, status: std::process::ExitStatus, log: &std::path::Path) -> String {
+    let stderr = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: String = {
+        let lines: Vec<&str> = stderr.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    };
+    format!(
+        "moto exited ({status}) before it listened; it said:\n{tail}\n\
+         ({python} runs it: ./test.sh installs moto[server] pinned and sets MOTO_PYTHON)"
+    )
+}
+
+#[test]
+fn a_moto_that_exits_early_is_shown_with_its_own_error() {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        "echo Traceback >&2; echo \"ModuleNotFoundError: No module named 'moto'\" >&2; exit 1",
+    ]);
+    let (mut child, log) = start_logged(command, "moto-test").unwrap();
+    let status = child.wait().unwrap();
+    let said = exited_early("python3", status, &log);
+    assert!(
+        said.contains("ModuleNotFoundError: No module named 'moto'")
+            && said.contains("MOTO_PYTHON"),
+        "{said}"
+    );
 }

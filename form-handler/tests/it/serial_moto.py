@@ -21,12 +21,11 @@ import sys
 
 from werkzeug.serving import run_simple
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-
-try:  # moto 5.2.6 and later keep S3 metadata headers with underscores; older, werkzeug's
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
-except ImportError:
-    from werkzeug.serving import WSGIRequestHandler as MotoRequestHandler
+# What moto's own `moto_server` command serves (moto.server), and its request handler, which
+# keeps S3 metadata headers with underscores. ./test.sh pins moto (5.2.6) in a virtualenv of
+# its own and checks these very imports with the interpreter the tests start ($MOTO_PYTHON).
+from moto.server import DomainDispatcherApplication, create_backend_app
+from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 
 class Logged:

@@ -27,17 +27,23 @@ impl Moto {
             env!("CARGO_MANIFEST_DIR"),
             "/../../form-handler/tests/it/serial_moto.py"
         );
-        let mut child = Command::new("python3")
+        // The Python ./test.sh pins moto in ($MOTO_PYTHON), else `python3`; its standard
+        // error in a file (a pipe would fill with the request log), shown if it exits early.
+        let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let log = std::env::temp_dir().join(format!("moto-{port}-{}.log", std::process::id()));
+        let mut child = Command::new(&python)
             .args([launcher, "127.0.0.1", &port.to_string(), "--log"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
             .spawn()
-            .expect("python3 is missing (moto runs under it: pip install 'moto[server]')");
+            .unwrap_or_else(|e| panic!("{python} (moto runs under it): {e}"));
         let deadline = Instant::now() + READY_WITHIN;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
                 panic!(
-                    "moto exited ({status}) before it listened: pip install 'moto[server]' (./test.sh does)"
+                    "moto exited ({status}) before it listened; it said:\n{said}\n\
+                     ({python} runs it: ./test.sh installs moto[server] pinned and sets MOTO_PYTHON)"
                 );
             }
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
