@@ -54,6 +54,30 @@ pub mod env {
         SITE_URL,
         RUST_LOG,
     ];
+
+    /// A variable of the environment that is missing or cannot be used; the message names
+    /// it and says what it must hold.
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    pub enum EnvError {
+        /// `what` says what the variable holds (`": the sender's address, ..."`) or is empty.
+        #[error("{name} is not set{what}")]
+        Missing {
+            name: &'static str,
+            what: &'static str,
+        },
+        #[error("{name} `{value}` {problem}")]
+        Invalid {
+            name: &'static str,
+            value: String,
+            problem: String,
+        },
+        /// A value not to be repeated (it would break the message's line).
+        #[error("{name} {problem}")]
+        Unusable {
+            name: &'static str,
+            problem: &'static str,
+        },
+    }
 }
 #[cfg(feature = "server")]
 pub mod export;

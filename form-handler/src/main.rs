@@ -178,7 +178,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         forms,
         store,
         args.date.map_or(Clock::Real, Clock::OnDay),
-        RateLimiter::from_env().map_err(anyhow::Error::msg)?,
+        RateLimiter::from_env()?,
         std::env::var(env::SITE_ORIGIN).ok(),
     ));
     if matches!(state.store, Store::Local(_)) {
@@ -259,7 +259,7 @@ fn embedded_forms() -> Result<Forms> {
 }
 
 fn init_logging() -> Result<()> {
-    form_handler::logging::init().map_err(anyhow::Error::msg)
+    Ok(form_handler::logging::init()?)
 }
 
 /// The sender of a preview's mails when `MAIL_FROM` is not set.
@@ -290,7 +290,7 @@ async fn local_notifier() -> Result<(
     use form_handler::notify::outbox::{LEASE, Lease, Notifier};
     use form_handler::notify::ses::SesOutbox;
     init_logging()?;
-    let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+    let settings = Settings::from_env()?;
     let dynamodb = aws_sdk_dynamodb::Client::new(&form_handler::notify::sdk_config().await);
     let ses = form_handler::notify::ses::client().await;
     if std::env::var_os("AWS_ENDPOINT_URL_SESV2").is_some()

@@ -15,12 +15,14 @@ fn main() -> ExitCode {
     form_handler::process::run_main(async { run().await.map(|()| ExitCode::SUCCESS) })
 }
 
-async fn run() -> Result<(), String> {
+async fn run() -> anyhow::Result<()> {
     form_handler::logging::init()?;
-    let table = std::env::var(env::APPLICATIONS_TABLE)
-        .map_err(|_| format!("{} is not set", env::APPLICATIONS_TABLE))?;
+    let table = std::env::var(env::APPLICATIONS_TABLE).map_err(|_| env::EnvError::Missing {
+        name: env::APPLICATIONS_TABLE,
+        what: "",
+    })?;
     let state = AppState::new(
-        Forms::embedded().map_err(|e| e.to_string())?,
+        Forms::embedded()?,
         Store::Dynamo(DynamoStore::new(Client::new(&sdk_config().await), table)),
         Clock::Real,
         RateLimiter::from_env()?,
@@ -29,5 +31,5 @@ async fn run() -> Result<(), String> {
     .with_origin_secret(std::env::var(env::ORIGIN_SECRET).ok());
     lambda_http::run(router(Arc::new(state)))
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| anyhow::anyhow!(e))
 }

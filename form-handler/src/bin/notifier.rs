@@ -21,10 +21,10 @@ fn main() -> ExitCode {
     form_handler::process::run_main(async { run().await.map(|()| ExitCode::SUCCESS) })
 }
 
-async fn run() -> Result<(), String> {
+async fn run() -> anyhow::Result<()> {
     form_handler::logging::init()?;
     let settings = Settings::from_env()?;
-    let forms = Forms::embedded().map_err(|e| e.to_string())?;
+    let forms = Forms::embedded()?;
     let notifier = Notifier {
         forms,
         site_url: settings.site_url,
@@ -60,5 +60,5 @@ async fn run() -> Result<(), String> {
         },
     ))
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| anyhow::anyhow!(e))
 }

@@ -33,15 +33,17 @@ struct Buckets {
 
 impl RateLimiter {
     /// The limit `RATE_LIMIT_PER_MINUTE` sets, 20 when unset; the error names the variable.
-    pub fn from_env() -> Result<RateLimiter, String> {
+    pub fn from_env() -> Result<RateLimiter, crate::env::EnvError> {
         let name = crate::env::RATE_LIMIT_PER_MINUTE;
         match std::env::var(name) {
             Err(_) => Ok(RateLimiter::new(20)),
             Ok(v) => match v.trim().parse::<u32>() {
                 Ok(n) if n >= 1 => Ok(RateLimiter::new(n)),
-                _ => Err(format!(
-                    "{name} `{v}` must be a whole number of posts per minute, at least 1"
-                )),
+                _ => Err(crate::env::EnvError::Invalid {
+                    name,
+                    value: v,
+                    problem: "must be a whole number of posts per minute, at least 1".into(),
+                }),
             },
         }
     }

@@ -300,44 +300,34 @@ pub struct Settings {
 
 impl Settings {
     /// Reads [`crate::env::NOTIFIER`]; the error names the variable and what it must be.
-    pub fn from_env() -> Result<Settings, String> {
-        use crate::env;
+    pub fn from_env() -> Result<Settings, crate::env::EnvError> {
+        use crate::env::{self, EnvError};
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let table = var(env::APPLICATIONS_TABLE)
-            .ok_or_else(|| format!("{} is not set", env::APPLICATIONS_TABLE))?;
-        let from_text = var(env::MAIL_FROM).ok_or_else(|| {
-            format!(
-                "{} is not set: the sender's address, navn@eksempel.dk",
-                env::MAIL_FROM
-            )
-        })?;
-        let from = crate::mail::Address::parse(&from_text).map_err(|e| {
-            format!(
-                "{} `{from_text}` cannot be used as the sender ({e})",
-                env::MAIL_FROM
-            )
+        let required = |name: &'static str, what: &'static str| {
+            var(name).ok_or(EnvError::Missing { name, what })
+        };
+        let table = required(env::APPLICATIONS_TABLE, "")?;
+        let from_text = required(env::MAIL_FROM, ": the sender's address, navn@eksempel.dk")?;
+        let from = crate::mail::Address::parse(&from_text).map_err(|e| EnvError::Invalid {
+            name: env::MAIL_FROM,
+            problem: format!("cannot be used as the sender ({e})"),
+            value: from_text.clone(),
         })?;
         let from = match var(env::MAIL_FROM_NAME) {
-            Some(name) => from.checked_name(&name).map_err(|_| {
-                format!(
-                    "{} has a control character (a line break would add a header to every \
-                     mail): give the name on one line",
-                    env::MAIL_FROM_NAME
-                )
+            Some(name) => from.checked_name(&name).map_err(|_| EnvError::Unusable {
+                name: env::MAIL_FROM_NAME,
+                problem: "has a control character (a line break would add a header to every \
+                          mail): give the name on one line",
             })?,
             None => from,
         };
-        let site_url = var(env::SITE_URL).ok_or_else(|| {
-            format!(
-                "{} is not set: the site's address, https://host",
-                env::SITE_URL
-            )
-        })?;
+        let site_url = required(env::SITE_URL, ": the site's address, https://host")?;
         if !(site_url.starts_with("https://") || site_url.starts_with("http://")) {
-            return Err(format!(
-                "{} `{site_url}` must start with https://",
-                env::SITE_URL
-            ));
+            return Err(EnvError::Invalid {
+                name: env::SITE_URL,
+                value: site_url,
+                problem: "must start with https://".into(),
+            });
         }
         Ok(Settings {
             table,
