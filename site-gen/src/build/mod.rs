@@ -43,6 +43,13 @@ pub enum BuildError {
     /// A request that cannot be carried out, e.g. an output folder that must not be replaced.
     #[error("{0}")]
     Usage(String),
+    /// The preview's store of applications (DynamoDB) failed (exit code 2).
+    #[error("{context}: {source}")]
+    Store {
+        context: String,
+        #[source]
+        source: form_handler::store::StoreError,
+    },
 }
 
 impl From<Diagnostics> for BuildError {

@@ -16,7 +16,8 @@ use form_handler::http::AppState;
 use form_model::application::NewApplication;
 use form_model::mail::{Address, Mail, MailKind, mails_for};
 
-use super::{Preview, respond};
+use super::Preview;
+use super::http::respond;
 use crate::render::escape;
 
 /// What the mail pages need: the preview (for the live-reload version), the form handler
