@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use form_handler::forms::Forms;
-use form_handler::submission::{RawForm, Submission};
+use form_handler::submission::{PostedFields, Submission};
 
 const BODY: &[u8] = b"ansoegertype=selvejende&institution=B%C3%B8rnehuset+M%C3%A6lkeb%C3%B8tten&cvr=10103940&kommune=101&adresse=R%C3%A5dhuspladsen+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=Anne+S%C3%B8rensen&kontakt_stilling=Dagtilbudsleder&kontakt_email=anne%40example.dk&kontakt_telefon=22+33+44+55&udfordring=Vi+vil+styrke+l%C3%A6ringsmilj%C3%B8erne+for+b%C3%B8rn+i+udsatte+positioner%2C+s%C3%A6rligt+i+overgangene+mellem+vuggestue+og+b%C3%B8rnehave%2C+og+vi+vil+inddrage+for%C3%A6ldrene+mere.&forventning=Sparring+om+organisering+af+l%C3%A6ringsmilj%C3%B8erne.&ledelsesopbakning=on&bestyrelsesopbakning=on&privatliv=on&website=";
 
@@ -16,7 +16,7 @@ fn bench(c: &mut Criterion) {
         "parse + validate + encode (minivejledning, urlencoded)",
         |b| {
             b.iter(|| {
-                let raw = RawForm::from_urlencoded(black_box(BODY)).unwrap();
+                let raw = PostedFields::from_urlencoded(black_box(BODY)).unwrap();
                 let submission = Submission::from_raw(form, &forms.kommuner, &raw)
                     .valid()
                     .unwrap();

@@ -42,9 +42,9 @@ impl Ids {
     }
 }
 
-/// What only the page's own output reads.
+/// The page's text as HTML and its table of contents: what only its own output reads.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Content {
+pub struct PageHtml {
     pub html: String,
     pub toc: Vec<TocEntry>,
 }
@@ -52,7 +52,7 @@ pub struct Content {
 /// What only the page's own output and its links' check read.
 #[derive(Debug, Clone, Default)]
 struct Detail {
-    content: Content,
+    content: PageHtml,
     links: Vec<LinkRef>,
 }
 
@@ -66,7 +66,7 @@ impl Body {
     /// The body of `rendered`, its detail held in memory.
     pub fn held(r: Rendered) -> Body {
         let detail = Detail {
-            content: Content {
+            content: PageHtml {
                 html: r.html,
                 toc: r.toc,
             },
@@ -90,7 +90,7 @@ impl Body {
     }
 
     /// The HTML and table of contents, read back if they were spilled.
-    pub fn content(&self) -> std::io::Result<Cow<'_, Content>> {
+    pub fn content(&self) -> std::io::Result<Cow<'_, PageHtml>> {
         match &self.detail {
             Kept::Held(d) => Ok(Cow::Borrowed(&d.content)),
             Kept::Spilled(record) => record.content().map(Cow::Owned),
@@ -217,7 +217,7 @@ impl Spill {
         let links_len = w.buffer.len() - start;
         // Empty content (a check's, without HTML or table of contents) is not written:
         // reading it back would be a system call for nothing.
-        if detail.content != Content::default() {
+        if detail.content != PageHtml::default() {
             codec::put_content(&mut w.buffer, &detail.content);
         }
         let len = w.buffer.len() - start;
@@ -279,9 +279,9 @@ impl Record {
         codec::links(&self.read(0, self.links_len)?).ok_or_else(damaged)
     }
 
-    fn content(&self) -> std::io::Result<Content> {
+    fn content(&self) -> std::io::Result<PageHtml> {
         if self.links_len == self.len {
-            return Ok(Content::default());
+            return Ok(PageHtml::default());
         }
         codec::content(&self.read(self.links_len, self.len)?).ok_or_else(damaged)
     }
@@ -328,7 +328,7 @@ fn read_exact_at(file: &File, mut bytes: &mut [u8], mut offset: u64) -> std::io:
 /// A [`Detail`]'s parts as bytes: lengths as little-endian `u32`s before each string and
 /// list.
 mod codec {
-    use super::{Content, LinkRef, TocEntry};
+    use super::{LinkRef, PageHtml, TocEntry};
 
     pub fn put_links(out: &mut Vec<u8>, links: &[LinkRef]) {
         put_u32(out, links.len());
@@ -339,7 +339,7 @@ mod codec {
         }
     }
 
-    pub fn put_content(out: &mut Vec<u8>, content: &Content) {
+    pub fn put_content(out: &mut Vec<u8>, content: &PageHtml) {
         put_str(out, &content.html);
         put_toc(out, &content.toc);
     }
@@ -379,11 +379,11 @@ mod codec {
     }
 
     /// The content in `bytes`; `None` if it is not what [`put_content`] wrote.
-    pub fn content(bytes: &[u8]) -> Option<Content> {
+    pub fn content(bytes: &[u8]) -> Option<PageHtml> {
         let mut r = Reader { bytes };
         let html = r.string()?;
         let toc = r.toc()?;
-        r.bytes.is_empty().then_some(Content { html, toc })
+        r.bytes.is_empty().then_some(PageHtml { html, toc })
     }
 
     struct Reader<'a> {
@@ -496,7 +496,7 @@ mod tests {
         spill.flush().unwrap();
         for (i, body) in kept.iter().enumerate() {
             assert!(spilled(body));
-            assert_eq!(body.content().unwrap().into_owned(), Content::default());
+            assert_eq!(body.content().unwrap().into_owned(), PageHtml::default());
             let held = checked(&format!("{PAGE}[{i}](/s/{i}/)\n"));
             assert_eq!(body.links().unwrap(), held.links().unwrap());
             assert_eq!(body.links().unwrap().len(), 3);
@@ -552,7 +552,7 @@ mod tests {
 
     #[test]
     fn damaged_records_are_an_error_not_a_wrong_page() {
-        let content = Content {
+        let content = PageHtml {
             html: "<p>x</p>".into(),
             toc: Vec::new(),
         };

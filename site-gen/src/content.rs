@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::body::{Body, Content, Spill};
+use crate::body::{Body, PageHtml, Spill};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::frontmatter::{self, FrontMatter};
 use crate::markdown::{self, LinkRef, Omit};
@@ -203,7 +203,7 @@ impl ParsedPage {
     }
 
     /// The page's HTML and table of contents, read back if they were spilled.
-    pub fn content(&self) -> Result<std::borrow::Cow<'_, Content>, Diagnostic> {
+    pub fn content(&self) -> Result<std::borrow::Cow<'_, PageHtml>, Diagnostic> {
         self.body
             .content()
             .map_err(|e| self.unreadable("its rendered body", e))

@@ -329,7 +329,7 @@ pub(crate) fn site_forms() -> Forms {
 mod tests {
     use super::*;
     use crate::definition::{ErrorKind, Field, FieldKind, Requirement};
-    use crate::submission::{Checked, RawForm, Submission};
+    use crate::submission::{Checked, PostedFields, Submission};
 
     #[test]
     fn the_embedded_forms_are_the_site_forms() {
@@ -466,7 +466,7 @@ mod tests {
         let mut table = String::new();
         for form in &forms.forms {
             let base = valid_post(form, &forms);
-            let ok = Submission::from_raw(form, &forms.kommuner, &RawForm(base.clone()));
+            let ok = Submission::from_raw(form, &forms.kommuner, &PostedFields(base.clone()));
             assert!(
                 matches!(ok, Checked::Valid(_)),
                 "{}: the valid post fails: {ok:?}",
@@ -481,13 +481,14 @@ mod tests {
                         field.id
                     );
                     let post = wrong_in(&base, field, kind);
-                    let errors = match Submission::from_raw(form, &forms.kommuner, &RawForm(post)) {
-                        Checked::Invalid { errors, .. } => errors,
-                        other => panic!(
-                            "{}.{} {kind:?}: expected a field error, got {other:?}",
-                            form.id, field.id
-                        ),
-                    };
+                    let errors =
+                        match Submission::from_raw(form, &forms.kommuner, &PostedFields(post)) {
+                            Checked::Invalid { errors, .. } => errors,
+                            other => panic!(
+                                "{}.{} {kind:?}: expected a field error, got {other:?}",
+                                form.id, field.id
+                            ),
+                        };
                     assert_eq!(
                         errors.len(),
                         1,
@@ -627,7 +628,7 @@ mod tests {
                 }
             }
             for (name, post) in posts {
-                let errors: Vec<serde_json::Value> = match Submission::from_raw(form, &forms.kommuner, &RawForm(post.clone())) {
+                let errors: Vec<serde_json::Value> = match Submission::from_raw(form, &forms.kommuner, &PostedFields(post.clone())) {
                     Checked::Valid(_) => vec![],
                     Checked::Invalid { errors, .. } => errors.iter().map(|e| serde_json::json!({"field": e.field, "code": e.code, "message": e.message})).collect(),
                     Checked::Malformed(e) => panic!("{name}: {e}"),

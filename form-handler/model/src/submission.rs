@@ -1,5 +1,5 @@
 //! From a posted body to a typed [`Submission`]: urlencoded or JSON bodies become a
-//! [`RawForm`] (strict percent-decoding and UTF-8), and [`Submission::from_raw`] checks every
+//! [`PostedFields`] (strict percent-decoding and UTF-8), and [`Submission::from_raw`] checks every
 //! field against its definition, collecting every field error at once.
 
 use std::collections::BTreeMap;
@@ -28,12 +28,12 @@ pub enum BodyError {
 
 /// The fields of a post as sent, in order, names and values decoded.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawForm(pub Vec<(String, String)>);
+pub struct PostedFields(pub Vec<(String, String)>);
 
-impl RawForm {
+impl PostedFields {
     /// Parses `application/x-www-form-urlencoded`: `&`-separated pairs, `+` as space,
     /// `%XX` escapes; anything malformed is an error rather than a guess.
-    pub fn from_urlencoded(body: &[u8]) -> Result<RawForm, BodyError> {
+    pub fn from_urlencoded(body: &[u8]) -> Result<PostedFields, BodyError> {
         let mut pairs = Vec::new();
         let mut offset = 0;
         for part in body.split(|b| *b == b'&') {
@@ -48,11 +48,11 @@ impl RawForm {
             }
             offset += part.len() + 1;
         }
-        Ok(RawForm(pairs))
+        Ok(PostedFields(pairs))
     }
 
     /// Parses a JSON object whose values are strings, numbers, booleans or null.
-    pub fn from_json(body: &[u8]) -> Result<RawForm, BodyError> {
+    pub fn from_json(body: &[u8]) -> Result<PostedFields, BodyError> {
         let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
             if std::str::from_utf8(body).is_err() {
                 BodyError::NotUtf8
@@ -84,7 +84,7 @@ impl RawForm {
             };
             pairs.push((k, text));
         }
-        Ok(RawForm(pairs))
+        Ok(PostedFields(pairs))
     }
 }
 
@@ -177,7 +177,7 @@ impl Checked {
 impl Submission {
     /// Checks `raw` against `form`: unknown or repeated fields make the post malformed;
     /// otherwise every field error is collected.
-    pub fn from_raw(form: &FormDef, kommuner: &Kommuner, raw: &RawForm) -> Checked {
+    pub fn from_raw(form: &FormDef, kommuner: &Kommuner, raw: &PostedFields) -> Checked {
         let entered = match entered(form, raw) {
             Ok(entered) => entered,
             Err(e) => return Checked::Malformed(e),
@@ -215,7 +215,7 @@ impl Submission {
 }
 
 /// The fields of `raw` that the form knows, trimmed and NFC-normalised.
-pub fn entered(form: &FormDef, raw: &RawForm) -> Result<Entered, BodyError> {
+pub fn entered(form: &FormDef, raw: &PostedFields) -> Result<Entered, BodyError> {
     let mut out = Entered::new();
     for (name, value) in &raw.0 {
         if name == crate::HONEYPOT {
@@ -304,8 +304,8 @@ mod tests {
 
     #[test]
     fn urlencoded_decoding_is_strict() {
-        let raw =
-            RawForm::from_urlencoded(b"navn=Anne+S%C3%B8rensen&tom=&flag&x=a%2Bb%26c").unwrap();
+        let raw = PostedFields::from_urlencoded(b"navn=Anne+S%C3%B8rensen&tom=&flag&x=a%2Bb%26c")
+            .unwrap();
         assert_eq!(
             raw.0,
             [
@@ -316,20 +316,23 @@ mod tests {
             ]
         );
         assert_eq!(
-            RawForm::from_urlencoded(b"a=%4"),
+            PostedFields::from_urlencoded(b"a=%4"),
             Err(BodyError::BadPercent(2))
         );
         assert_eq!(
-            RawForm::from_urlencoded(b"a=%zz"),
+            PostedFields::from_urlencoded(b"a=%zz"),
             Err(BodyError::BadPercent(2))
         );
         assert_eq!(
-            RawForm::from_urlencoded(b"a=%C3%28"),
+            PostedFields::from_urlencoded(b"a=%C3%28"),
             Err(BodyError::NotUtf8)
         );
-        assert_eq!(RawForm::from_urlencoded(b"a=\xff"), Err(BodyError::NotUtf8));
         assert_eq!(
-            RawForm::from_urlencoded(b"a=1&a=2").unwrap().0.len(),
+            PostedFields::from_urlencoded(b"a=\xff"),
+            Err(BodyError::NotUtf8)
+        );
+        assert_eq!(
+            PostedFields::from_urlencoded(b"a=1&a=2").unwrap().0.len(),
             2,
             "repeats are kept; the form decides"
         );
@@ -337,18 +340,19 @@ mod tests {
 
     #[test]
     fn json_bodies() {
-        let raw = RawForm::from_json(br#"{"navn":"Anne","antal":3,"ok":true,"tom":null}"#).unwrap();
+        let raw =
+            PostedFields::from_json(br#"{"navn":"Anne","antal":3,"ok":true,"tom":null}"#).unwrap();
         assert_eq!(raw.0.len(), 4);
         assert!(matches!(
-            RawForm::from_json(b"[1]"),
+            PostedFields::from_json(b"[1]"),
             Err(BodyError::BadJson(_))
         ));
         assert!(matches!(
-            RawForm::from_json(br#"{"a":[1]}"#),
+            PostedFields::from_json(br#"{"a":[1]}"#),
             Err(BodyError::BadJson(_))
         ));
         assert!(matches!(
-            RawForm::from_json(b"{\"a\":"),
+            PostedFields::from_json(b"{\"a\":"),
             Err(BodyError::BadJson(_))
         ));
     }
@@ -362,7 +366,7 @@ mod tests {
                 "ansoegertype={kind}&institution=Myretuen&deltagende_dagtilbud=Myretuen&cvr=10103940&kommune=101&adresse=Vej+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=A&kontakt_stilling=B&kontakt_email=a%40example.dk&kontakt_telefon=22334455&udfordring={}&ledelsesopbakning=on&bestyrelsesopbakning={board}&privatliv=on",
                 "x".repeat(60)
             );
-            let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
+            let raw = PostedFields::from_urlencoded(body.as_bytes()).unwrap();
             Submission::from_raw(form, &forms.kommuner, &raw)
                 .valid()
                 .unwrap()
@@ -389,7 +393,7 @@ mod tests {
             "ansoegertype=selvejende&institution=Myretuen&cvr=10103940&kommune=101&adresse=Vej+1&postnummer=1550&by=K%C3%B8benhavn&kontakt_navn=A&kontakt_stilling=B&kontakt_email=a%40example.dk&kontakt_telefon=22334455&udfordring={}&ledelsesopbakning=on&privatliv=on",
             "x".repeat(60)
         );
-        let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
+        let raw = PostedFields::from_urlencoded(body.as_bytes()).unwrap();
         let Checked::Invalid { errors, .. } = Submission::from_raw(form, &forms.kommuner, &raw)
         else {
             panic!("an unticked board box is an error for a selvejende dagtilbud");
@@ -401,8 +405,8 @@ mod tests {
     proptest! {
         #[test]
         fn any_bytes_parse_or_fail_cleanly(body in proptest::collection::vec(any::<u8>(), 0..300)) {
-            let _ = RawForm::from_urlencoded(&body);
-            let _ = RawForm::from_json(&body);
+            let _ = PostedFields::from_urlencoded(&body);
+            let _ = PostedFields::from_json(&body);
         }
 
         #[test]
@@ -411,7 +415,7 @@ mod tests {
             for b in value.bytes() {
                 if b.is_ascii_alphanumeric() { body.push(b as char) } else if b == b' ' { body.push('+') } else { body.push_str(&format!("%{b:02X}")) }
             }
-            let raw = RawForm::from_urlencoded(body.as_bytes()).unwrap();
+            let raw = PostedFields::from_urlencoded(body.as_bytes()).unwrap();
             prop_assert_eq!(&raw.0[0].1, &value);
         }
     }

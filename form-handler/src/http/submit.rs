@@ -22,7 +22,7 @@ use crate::forms::Forms;
 use crate::reference::Reference;
 use crate::rounds::{Closed, Round};
 use crate::store::{NewApplication, Receipt, StoreError, Stored};
-use crate::submission::{Checked, RawForm, Submission};
+use crate::submission::{Checked, PostedFields, Submission};
 
 /// A post taken: a new application, a repeat of one, or a bot's (answered as if stored).
 pub(super) struct Accepted {
@@ -188,11 +188,11 @@ async fn read_body(body: Body) -> Result<Bytes, Rejection> {
     }
 }
 
-fn parse_body(media: &str, bytes: &[u8]) -> Result<RawForm, Rejection> {
+fn parse_body(media: &str, bytes: &[u8]) -> Result<PostedFields, Rejection> {
     let raw = if media == "application/json" {
-        RawForm::from_json(bytes)
+        PostedFields::from_json(bytes)
     } else {
-        RawForm::from_urlencoded(bytes)
+        PostedFields::from_urlencoded(bytes)
     };
     raw.map_err(|e| Rejection::bad_request(&e))
 }
@@ -201,7 +201,7 @@ fn parse_body(media: &str, bytes: &[u8]) -> Result<RawForm, Rejection> {
 fn validate(
     forms: &Arc<Forms>,
     form: &FormDef,
-    raw: &RawForm,
+    raw: &PostedFields,
     round: &Round,
 ) -> Result<Submission, Rejection> {
     match Submission::from_raw(form, &forms.kommuner, raw) {

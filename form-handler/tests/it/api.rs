@@ -83,7 +83,7 @@ pub(crate) fn json_post(body: &str) -> Request<Body> {
 }
 
 pub(crate) fn as_json(valid: &str) -> String {
-    let raw = form_handler::submission::RawForm::from_urlencoded(valid.as_bytes()).unwrap();
+    let raw = form_handler::submission::PostedFields::from_urlencoded(valid.as_bytes()).unwrap();
     let map: serde_json::Map<String, serde_json::Value> =
         raw.0.into_iter().map(|(k, v)| (k, v.into())).collect();
     serde_json::Value::Object(map).to_string()

@@ -31,8 +31,8 @@ pub type ParseResult = Result<Arc<ParsedPage>, Vec<Diagnostic>>;
 /// A page as parsed, not yet shared, or what is wrong with it.
 type ParsedResult = Result<ParsedPage, Vec<Diagnostic>>;
 
-/// How a load may reuse an earlier load's work: a build reuses nothing; the live preview
-/// keeps what it read (`serve::cache`).
+/// An earlier load's work that a load may take instead of reading again: the live
+/// preview's cache (`serve::cache`).
 pub trait Reuse: Sync {
     /// The file list and theme to use instead of looking at the folders again.
     fn sources(&self) -> Option<(Sources, Arc<Theme>)>;
@@ -45,44 +45,57 @@ pub trait Reuse: Sync {
         path: &Path,
         parse: &dyn Fn() -> Result<ParseResult, BuildError>,
     ) -> Result<ParseResult, BuildError>;
+}
+
+/// What a load is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Pages to write or serve.
+    Build,
+    /// Only the errors (`site-gen check`): what the templates only print is left out of the
+    /// pages (`markdown::Omit`), since their rendering finds the same errors without it.
+    Check,
+}
+
+/// What a load reads, what it reuses and where it puts what does not fit in memory.
+#[derive(Clone, Copy)]
+pub struct LoadPlan<'a> {
+    pub purpose: Purpose,
     /// Where pages' bodies go once those held in memory pass its budget; `None`: all held.
-    fn spill(&self) -> Option<&Spill> {
-        None
-    }
-    /// Whether the pages are rendered only to find the templates' errors (`site-gen check`):
-    /// then what the templates only print is left out of them (`markdown::Omit`).
-    fn only_checks(&self) -> bool {
-        false
-    }
+    pub spill: Option<&'a Spill>,
+    /// Earlier work to take instead of reading again; `None`: everything is read.
+    pub reuse: Option<&'a dyn Reuse>,
 }
 
-/// A load from scratch, spilling bodies to `spill` if given.
-struct Fresh<'a> {
-    spill: Option<&'a Spill>,
-    check: bool,
-}
-
-impl Reuse for Fresh<'_> {
-    fn sources(&self) -> Option<(Sources, Arc<Theme>)> {
-        None
+impl<'a> LoadPlan<'a> {
+    /// Everything read, for `purpose`, with bodies spilled to `spill` if given.
+    pub fn fresh(purpose: Purpose, spill: Option<&'a Spill>) -> Self {
+        LoadPlan {
+            purpose,
+            spill,
+            reuse: None,
+        }
     }
 
-    fn start(&self, _: &Sources, _: &Arc<Theme>, _: &HashSet<String>) {}
+    /// A build that takes what `reuse` kept (the preview).
+    pub fn reusing(reuse: &'a dyn Reuse) -> Self {
+        LoadPlan {
+            purpose: Purpose::Build,
+            spill: None,
+            reuse: Some(reuse),
+        }
+    }
 
+    /// The page at `path`: from [`LoadPlan::reuse`], else parsed.
     fn page(
         &self,
-        _: &Path,
+        path: &Path,
         parse: &dyn Fn() -> Result<ParseResult, BuildError>,
     ) -> Result<ParseResult, BuildError> {
-        parse()
-    }
-
-    fn spill(&self) -> Option<&Spill> {
-        self.spill
-    }
-
-    fn only_checks(&self) -> bool {
-        self.check
+        match self.reuse {
+            Some(reuse) => reuse.page(path, parse),
+            None => parse(),
+        }
     }
 }
 
@@ -93,14 +106,7 @@ pub fn load(
     options: &BuildOptions,
     spill: Option<&Spill>,
 ) -> Result<Renderer, BuildError> {
-    load_with(
-        root,
-        options,
-        &Fresh {
-            spill,
-            check: false,
-        },
-    )
+    load_with(root, options, &LoadPlan::fresh(Purpose::Build, spill))
 }
 
 /// [`load`] for `site-gen check`: the same checks, but the pages' HTML is not written when
@@ -113,18 +119,18 @@ pub fn load_to_check(
     options: &BuildOptions,
     spill: Option<&Spill>,
 ) -> Result<Renderer, BuildError> {
-    load_with(root, options, &Fresh { spill, check: true })
+    load_with(root, options, &LoadPlan::fresh(Purpose::Check, spill))
 }
 
-/// [`load`], reusing what `reuse` kept of earlier loads.
+/// [`load`] as `plan` says.
 pub fn load_with(
     root: &Path,
     options: &BuildOptions,
-    reuse: &dyn Reuse,
+    plan: &LoadPlan,
 ) -> Result<Renderer, BuildError> {
     let content_dir = content_dir(root)?;
     let mut errors = Diagnostics::new();
-    let (sources, theme) = match reuse.sources() {
+    let (sources, theme) = match plan.reuse.and_then(|r| r.sources()) {
         Some((sources, theme)) => (sources, Some(theme)),
         None => (discover(&content_dir)?, None),
     };
@@ -134,8 +140,10 @@ pub fn load_with(
         None => load_theme(root, &mut errors)?,
     };
     let taken_ids = theme.literal_ids();
-    reuse.start(&sources, &theme, &taken_ids);
-    let check = reuse.only_checks();
+    if let Some(reuse) = plan.reuse {
+        reuse.start(&sources, &theme, &taken_ids);
+    }
+    let check = plan.purpose == Purpose::Check;
     let omit = Omit {
         html: check && theme.prints_only(&["content"]),
         words: check && theme.prints_only(&["reading_time", "word_count"]),
@@ -143,7 +151,7 @@ pub fn load_with(
     };
     let content = open_content(root, &content_dir)?;
     let parse = |path: &Path| parse_file(root, &content, path, &taken_ids, omit);
-    let (pages, failed) = parse_pages(&content_dir, &sources, &parse, reuse, &mut errors)?;
+    let (pages, failed) = parse_pages(&content_dir, &sources, &parse, plan, &mut errors)?;
     let files = content_files(&content_dir, &sources);
     drop(sources);
 
@@ -237,18 +245,18 @@ fn parse_pages(
     content_dir: &Path,
     sources: &Sources,
     parse: &(dyn Fn(&Path) -> Result<ParsedResult, BuildError> + Sync),
-    reuse: &dyn Reuse,
+    plan: &LoadPlan,
     errors: &mut Diagnostics,
 ) -> Result<(Vec<Arc<ParsedPage>>, HashSet<String>), BuildError> {
-    if let Some(spill) = reuse.spill() {
+    if let Some(spill) = plan.spill {
         spill.expect(sources.pages.len());
     }
     let parsed: Vec<ParseResult> = sources
         .pages
         .par_iter()
-        .map(|path| reuse.page(path, &|| keep(parse(path)?, reuse.spill())))
+        .map(|path| plan.page(path, &|| keep(parse(path)?, plan.spill)))
         .collect::<Result<_, _>>()?;
-    if let Some(spill) = reuse.spill() {
+    if let Some(spill) = plan.spill {
         spill.flush().map_err(spilling(spill))?;
     }
     let mut pages = Vec::with_capacity(parsed.len());
@@ -317,7 +325,7 @@ pub fn reparse(
 /// One Markdown file, read and parsed.
 fn parse_file(
     root: &Path,
-    content: &Content,
+    content: &ContentDir,
     path: &Path,
     taken_ids: &HashSet<String>,
     omit: Omit,
@@ -341,13 +349,13 @@ fn parse_file(
 }
 
 /// `content/`, opened to read the pages in it, and its path as messages show it.
-struct Content {
+struct ContentDir {
     folder: Folder,
     shown: PathBuf,
 }
 
-fn open_content(root: &Path, content_dir: &Path) -> Result<Content, BuildError> {
-    Ok(Content {
+fn open_content(root: &Path, content_dir: &Path) -> Result<ContentDir, BuildError> {
+    Ok(ContentDir {
         folder: Folder::open(content_dir)
             .map_err(io(format!("reading {}", content_dir.display())))?,
         shown: display_path(root, content_dir),

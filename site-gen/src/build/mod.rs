@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-pub use load::{ParseResult, Reuse, load, load_to_check, load_with, reparse};
+pub use load::{LoadPlan, ParseResult, Purpose, Reuse, load, load_to_check, load_with, reparse};
 
 use crate::body::Spill;
 use crate::diagnostics::{Diagnostic, Diagnostics};

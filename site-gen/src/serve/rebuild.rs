@@ -67,7 +67,10 @@ impl Preview {
                 self.quick_rebuilds.fetch_add(1, Ordering::Relaxed);
                 Ok(renderer)
             }
-            None => build::load_with(&self.root, &self.options, &self.cache.next_load()),
+            None => {
+                let reuse = self.cache.next_load();
+                build::load_with(&self.root, &self.options, &build::LoadPlan::reusing(&reuse))
+            }
         };
         self.rebuilding.store(false, Ordering::SeqCst);
         match loaded {

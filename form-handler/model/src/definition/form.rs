@@ -10,7 +10,7 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use super::raw::{RawForm, RawRounds};
+use super::raw::{RawDefinition, RawRounds};
 use super::{
     Field, FormDef, FormSource, Notifications, Requirement, RoundsDef, field, notifications,
 };
@@ -64,7 +64,7 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
 }
 
 /// The raw keys, or the YAML error at its line.
-fn read(path: &Path, text: &str) -> Result<RawForm, Vec<Diagnostic>> {
+fn read(path: &Path, text: &str) -> Result<RawDefinition, Vec<Diagnostic>> {
     yaml::from_str(text).map_err(|e| {
         let (message, hint) = explain(&e.message);
         let mut d = Diagnostic::new(
@@ -160,7 +160,7 @@ impl Source<'_> {
     }
 }
 
-fn check_id(raw: &RawForm, file_id: &str, src: &Source, errors: &mut Vec<Diagnostic>) {
+fn check_id(raw: &RawDefinition, file_id: &str, src: &Source, errors: &mut Vec<Diagnostic>) {
     if raw.id != file_id {
         errors.push(
             src.at(
@@ -216,7 +216,7 @@ fn rounds(raw: &RawRounds, src: &Source, errors: &mut Vec<Diagnostic>) -> Rounds
     rounds
 }
 
-fn check_privacy_notice(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic>) {
+fn check_privacy_notice(raw: &RawDefinition, src: &Source, errors: &mut Vec<Diagnostic>) {
     if !raw.privacy_notice.starts_with('/') {
         errors.push(src.at_value(
             Code::PrivacyNotice,
@@ -227,7 +227,7 @@ fn check_privacy_notice(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic
 }
 
 /// Each field checked on its own, and each id used once.
-fn fields(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic>) -> Vec<Field> {
+fn fields(raw: &RawDefinition, src: &Source, errors: &mut Vec<Diagnostic>) -> Vec<Field> {
     let mut seen = BTreeSet::new();
     let mut fields = Vec::with_capacity(raw.fields.len());
     for (i, f) in raw.fields.iter().enumerate() {
@@ -248,7 +248,7 @@ fn fields(raw: &RawForm, src: &Source, errors: &mut Vec<Diagnostic>) -> Vec<Fiel
 
 /// A `required_when` names a field of the form, and values that are its options.
 fn check_required_when(
-    raw: &RawForm,
+    raw: &RawDefinition,
     fields: &[Field],
     src: &Source,
     errors: &mut Vec<Diagnostic>,

@@ -11,7 +11,7 @@ use crate::yaml::{Key, Table};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawForm {
+pub(super) struct RawDefinition {
     pub(super) id: String,
     pub(super) title: String,
     pub(super) version: u32,
