@@ -58,10 +58,17 @@ if ! moto_fits; then
   say "installing moto $moto_version (the DynamoDB-, SES-, S3- and CloudFront-compatible server of the tests) into $infra_tools/moto"
   python3 -m venv "$infra_tools/moto"
   "$infra_tools/moto/bin/pip" install --quiet "moto[server]==$moto_version" boto3
-  moto_fits || { echo "$MOTO_PYTHON cannot import moto $moto_version after installing it" >&2; exit 1; }
+  if ! moto_fits; then
+    echo "$MOTO_PYTHON cannot import moto $moto_version after installing it:" >&2
+    "$MOTO_PYTHON" -c "import moto; print(moto.__version__); from moto.server import DomainDispatcherApplication; from moto.moto_server.werkzeug_app import MotoRequestHandler" >&2 || true
+    exit 1
+  fi
 fi
-# moto_server (the browser tests start it) from that virtualenv, first on PATH.
-export PATH="$infra_tools/moto/bin:$PATH"
+# That virtualenv's moto_server (the browser tests start it) first on PATH, and nothing
+# else of it: its python3 and pip shadow no other.
+mkdir -p "$infra_tools/moto-bin"
+ln -sf "$infra_tools/moto/bin/moto_server" "$infra_tools/moto-bin/moto_server"
+export PATH="$infra_tools/moto-bin:$PATH"
 if [ ! -x "$infra_tools/zizmor/bin/zizmor" ]; then
   say "installing zizmor (the GitHub workflows' security audit) into $infra_tools/zizmor"
   python3 -m venv "$infra_tools/zizmor"

@@ -230,7 +230,7 @@ fn unknown_key(path: &Path, line: usize, key: &str) -> Diagnostic {
     );
     d.column(1)
         .end(1 + key.chars().count())
-        .hint(SITE.hint(key).1)
+        .hint(SITE.hint(key))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl Kommuner {
         let data: Kommuner = yaml::from_str(text).map_err(|e| {
             vec![
                 Diagnostic::new(
-                    Code::YamlSyntax,
+                    e.code(),
                     path,
                     e.line,
                     format!("invalid kommune data: {}", e.message),

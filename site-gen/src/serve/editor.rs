@@ -1,8 +1,9 @@
 //! Opening an error's `file:line` in the editor from the preview's overlay, as Vite's
 //! `launch-editor` does; only when one is configured. `SITE_GEN_EDITOR` names a URL
 //! (`vscode://file/{file}:{line}:{column}`, opened by the browser) or a command with the same
-//! placeholders; else `VISUAL` or `EDITOR` names a program, given the place in the form
-//! that program understands.
+//! placeholders; else `VISUAL` or `EDITOR`, when it names an editor with windows of its own
+//! (a terminal editor cannot be started from the browser), given the place in the form that
+//! program understands. Only the site's `content/` and `templates/` are opened.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -18,7 +19,7 @@ pub enum Editor {
 /// A place in one of the site's files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    /// Absolute.
+    /// Absolute, in `content/` or `templates/`.
     pub file: PathBuf,
     pub line: usize,
     pub column: usize,
@@ -46,7 +47,8 @@ impl Place {
         let plain = relative
             .components()
             .all(|c| matches!(c, Component::Normal(_)));
-        if !plain || file.is_empty() {
+        let editable = relative.starts_with("content") || relative.starts_with("templates");
+        if !plain || !editable {
             return Err(PlaceError::Outside(file.to_string()));
         }
         let file_path = root.join(relative);
@@ -78,7 +80,7 @@ impl Editor {
             Some(template) => Some(Editor::parse(&template)),
             None => var("VISUAL")
                 .or_else(|| var("EDITOR"))
-                .map(|p| Editor::program(&p)),
+                .and_then(|p| Editor::program(&p)),
         }
     }
 
@@ -95,16 +97,21 @@ impl Editor {
             return Editor::Url(template.to_string());
         }
         if !template.contains("{file}") {
-            return Editor::program(template);
+            // A program name; one without windows of its own still gets `+line file`.
+            return Editor::program(template).unwrap_or_else(|| {
+                let words = template.split_whitespace().map(str::to_string);
+                Editor::Command(words.chain(["+{line}".into(), "{file}".into()]).collect())
+            });
         }
         Editor::Command(template.split_whitespace().map(str::to_string).collect())
     }
 
     /// `EDITOR`'s program (with any arguments it has), given the place as that program
     /// takes it: `--goto file:line:column` for VS Code and its kin, `file:line:column` for
-    /// Sublime Text, Zed and Helix, `--line` and `--column` for JetBrains' IDEs, and
-    /// `+line file` for the rest (vi, Vim, Neovim, nano, Emacs, micro, kakoune).
-    pub fn program(command: &str) -> Editor {
+    /// Sublime Text and Zed, `--line` and `--column` for JetBrains' IDEs, `+line file` for
+    /// gVim and `emacsclient`. `None` for any other program: a terminal editor (vi, nano,
+    /// Helix) started by the server would have no terminal of its own.
+    pub fn program(command: &str) -> Option<Editor> {
         let mut words: Vec<String> = command.split_whitespace().map(str::to_string).collect();
         let name = words
             .first()
@@ -116,25 +123,41 @@ impl Editor {
             "code" | "code-insiders" | "codium" | "vscodium" | "cursor" | "windsurf" => {
                 &["--goto", "{file}:{line}:{column}"]
             }
-            "subl" | "sublime_text" | "zed" | "zeditor" | "hx" | "helix" => {
-                &["{file}:{line}:{column}"]
-            }
+            "subl" | "sublime_text" | "zed" | "zeditor" => &["{file}:{line}:{column}"],
             "idea" | "idea64" | "rustrover" | "webstorm" | "pycharm" | "clion" => {
                 &["--line", "{line}", "--column", "{column}", "{file}"]
             }
-            _ => &["+{line}", "{file}"],
+            "gvim" | "mvim" | "emacsclient" => &["+{line}", "{file}"],
+            _ => return None,
         };
         words.extend(place.iter().map(|s| s.to_string()));
-        Editor::Command(words)
+        Some(Editor::Command(words))
     }
 
     /// What opens `place`.
     pub fn open(&self, place: &Place) -> Opening {
         let file = place.file.to_string_lossy();
+        // In one pass: a file name that holds `{line}` stays as it is.
         let fill = |t: &str, file: &str| {
-            t.replace("{file}", file)
-                .replace("{line}", &place.line.to_string())
-                .replace("{column}", &place.column.to_string())
+            let mut out = String::new();
+            let mut rest = t;
+            while let Some(open) = rest.find('{') {
+                out.push_str(&rest[..open]);
+                let after = &rest[open..];
+                let (value, len) = if after.starts_with("{file}") {
+                    (file.to_string(), "{file}".len())
+                } else if after.starts_with("{line}") {
+                    (place.line.to_string(), "{line}".len())
+                } else if after.starts_with("{column}") {
+                    (place.column.to_string(), "{column}".len())
+                } else {
+                    ("{".to_string(), 1)
+                };
+                out.push_str(&value);
+                rest = &after[len..];
+            }
+            out.push_str(rest);
+            out
         };
         match self {
             Editor::Url(template) => {
@@ -184,10 +207,13 @@ mod tests {
             run("code"),
             ["code", "--goto", "/srv/site/content/a b.md:5:3"]
         );
+        // SITE_GEN_EDITOR may name any program; EDITOR only one with windows of its own.
         assert_eq!(
             run("/usr/bin/nvim"),
             ["/usr/bin/nvim", "+5", "/srv/site/content/a b.md"]
         );
+        assert_eq!(Editor::program("vim"), None);
+        assert_eq!(Editor::program("nano -w"), None);
         assert_eq!(
             run("emacsclient -n"),
             ["emacsclient", "-n", "+5", "/srv/site/content/a b.md"]
@@ -211,6 +237,23 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_are_filled_once_and_a_file_name_is_taken_as_it_is() {
+        let odd = Place {
+            file: PathBuf::from("/srv/site/content/{line}.md"),
+            line: 5,
+            column: 3,
+        };
+        assert_eq!(
+            Editor::parse("ed {file} {line}").open(&odd),
+            Opening::Run(vec![
+                "ed".into(),
+                "/srv/site/content/{line}.md".into(),
+                "5".into()
+            ])
+        );
+    }
+
+    #[test]
     fn a_url_scheme_is_opened_by_the_browser_with_the_path_escaped() {
         assert_eq!(
             Editor::parse("vscode://file/{file}:{line}:{column}").open(&place()),
@@ -223,6 +266,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("content")).unwrap();
         std::fs::write(dir.path().join("content/a.md"), "x").unwrap();
+        std::fs::create_dir(dir.path().join(".site-gen")).unwrap();
+        std::fs::write(dir.path().join(".site-gen/applications.jsonl"), "{}").unwrap();
         let root = dir.path();
         let place = Place::in_site(root, "content/a.md", 0, 0).unwrap();
         assert_eq!((place.line, place.column), (1, 1));
@@ -233,6 +278,7 @@ mod tests {
             "content/../../x",
             "",
             "./content/a.md",
+            ".site-gen/applications.jsonl",
         ] {
             assert_eq!(
                 Place::in_site(root, outside, 1, 1),

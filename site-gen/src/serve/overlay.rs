@@ -35,6 +35,15 @@ pub(super) async fn open_in_editor(
     if headers.get("x-site-gen").is_none_or(|v| v != "open") {
         return text(StatusCode::FORBIDDEN, "only the overlay opens files".into());
     }
+    // A name that another site's page could have made point here (DNS rebinding) is not
+    // this machine's.
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if !host.is_some_and(is_loopback_host) {
+        return text(
+            StatusCode::FORBIDDEN,
+            "only pages from this machine open files".into(),
+        );
+    }
     let Some(editor) = preview.editor.get() else {
         return text(
             StatusCode::NOT_FOUND,
@@ -71,6 +80,15 @@ pub(super) async fn open_in_editor(
     }
 }
 
+/// `localhost`, `127.0.0.1` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")),
+        None => host.split(':').next().map(str::to_string),
+    };
+    matches!(name.as_deref(), Some("localhost" | "127.0.0.1" | "[::1]"))
+}
+
 pub(super) fn error_page(status: StatusCode, errors: &str, version: u64) -> Response {
     let html = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build error</title></head><body><h1>The site could not be built</h1><pre>{}</pre></body></html>",
@@ -88,4 +106,29 @@ pub fn inject_livereload(html: &[u8], version: u64) -> Vec<u8> {
     out.extend_from_slice(tag.as_bytes());
     out.extend_from_slice(&html[at..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_loopback_names_are_this_machine() {
+        for host in [
+            "localhost",
+            "localhost:1111",
+            "127.0.0.1:1111",
+            "[::1]:1111",
+            "[::1]",
+        ] {
+            assert!(super::is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:1111",
+            "127.0.0.2",
+            "localhost.evil.example",
+            "",
+        ] {
+            assert!(!super::is_loopback_host(host), "{host}");
+        }
+    }
 }

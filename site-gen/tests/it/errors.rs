@@ -580,7 +580,7 @@ fn every_filter_the_hints_name_exists() {
     site_gen::check(&site, &options()).expect("every listed filter is known to the templates");
 }
 
-/// The mistakes editors make most (issue 24's ten), each a fixture with its exact output in
+/// The mistakes editors make most (issue 24's ten kinds, in 13 cases), each a fixture with its exact output in
 /// the three formats in `expected/<case>.{txt,jsonl,github}`. After a deliberate change of
 /// wording, `UPDATE_EXPECTED=1` rewrites those files; read their diff before committing.
 pub const MISTAKES: &[&str] = &[

@@ -244,7 +244,12 @@ fn post(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16, String) 
     let mut stream = TcpStream::connect(addr).unwrap();
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Content-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST {path} HTTP/1.1\r\n{}{headers}Content-Length: 0\r\nConnection: close\r\n\r\n",
+        if headers.contains("Host:") {
+            ""
+        } else {
+            "Host: localhost\r\n"
+        }
     )
     .unwrap();
     let mut response = String::new();
@@ -295,6 +300,18 @@ fn the_overlay_opens_an_error_s_place_in_the_configured_editor() {
         403,
         "only the overlay's own requests"
     );
+    let rebound = format!("Host: evil.example:{}\r\n{asked}", addr.port());
+    assert_eq!(
+        post(addr, open, &rebound).0,
+        403,
+        "only this machine's names"
+    );
+    let (status, _) = post(
+        addr,
+        "/__open-in-editor?file=.site-gen/applications.jsonl",
+        asked,
+    );
+    assert_eq!(status, 400, "only content/ and templates/");
     let (status, body) = post(addr, "/__open-in-editor?file=../opened.txt", asked);
     assert_eq!(
         (status, body.as_str()),

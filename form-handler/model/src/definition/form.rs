@@ -32,8 +32,8 @@ pub fn parse(path: &Path, file_id: &str, text: &str) -> Result<FormDef, Vec<Diag
     check_id(&raw, file_id, &src, &mut errors);
     let rounds = rounds(&raw.rounds, &src, &mut errors);
     check_privacy_notice(&raw, &src, &mut errors);
-    let fields = fields(&raw, &src, &mut errors);
-    check_required_when(&raw, &fields, &src, &mut errors);
+    let (fields, written_at) = fields(&raw, &src, &mut errors);
+    check_required_when(&fields, &written_at, &src, &mut errors);
     let notifications = notifications::check(raw.notifications.as_ref(), &fields, &src)
         .unwrap_or_else(|mut e| {
             errors.append(&mut e);
@@ -226,13 +226,22 @@ fn check_privacy_notice(raw: &RawDefinition, src: &Source, errors: &mut Vec<Diag
     }
 }
 
-/// Each field checked on its own, and each id used once.
-fn fields(raw: &RawDefinition, src: &Source, errors: &mut Vec<Diagnostic>) -> Vec<Field> {
+/// Each field checked on its own, and each id used once: the fields that passed, and the
+/// index of each in the file's `fields` list.
+fn fields(
+    raw: &RawDefinition,
+    src: &Source,
+    errors: &mut Vec<Diagnostic>,
+) -> (Vec<Field>, Vec<usize>) {
     let mut seen = BTreeSet::new();
     let mut fields = Vec::with_capacity(raw.fields.len());
+    let mut written_at = Vec::with_capacity(raw.fields.len());
     for (i, f) in raw.fields.iter().enumerate() {
         match field::check(f, src, i) {
-            Ok(field) => fields.push(field),
+            Ok(field) => {
+                fields.push(field);
+                written_at.push(i);
+            }
             Err(mut e) => errors.append(&mut e),
         }
         if !seen.insert(f.id.clone()) {
@@ -243,21 +252,20 @@ fn fields(raw: &RawDefinition, src: &Source, errors: &mut Vec<Diagnostic>) -> Ve
             ));
         }
     }
-    fields
+    (fields, written_at)
 }
 
 /// A `required_when` names a field of the form, and values that are its options.
 fn check_required_when(
-    raw: &RawDefinition,
     fields: &[Field],
+    written_at: &[usize],
     src: &Source,
     errors: &mut Vec<Diagnostic>,
 ) {
-    for f in fields {
+    for (f, i) in fields.iter().zip(written_at) {
         let Requirement::RequiredWhen { field, values } = &f.requirement else {
             continue;
         };
-        let i = raw.fields.iter().position(|r| r.id == f.id).unwrap_or(0);
         let at = format!("fields.{i}.required_when");
         match fields.iter().find(|o| &o.id == field) {
             None => {

@@ -485,4 +485,54 @@ mod tests {
         );
         assert_eq!(ok.notifications.receipt_field, None);
     }
+
+    /// The docs' "required" column is true: taking a key out of a valid definition is a
+    /// missing-key error exactly when its table marks it required.
+    #[test]
+    fn the_key_tables_say_which_keys_a_definition_needs() {
+        use crate::diagnostics::Code;
+        let full = OK.replace(
+            "fields:\n",
+            "submit_label: Send\nnotifications:\n  caseworkers: [kontor@eksempel.dk]\nfields:\n",
+        );
+        let doc: serde_yaml::Value = serde_yaml::from_str(&full).unwrap();
+        let tables: [(&crate::yaml::Table, &[&str]); 6] = [
+            (&FORM, &[]),
+            (&ROUNDS, &["rounds"]),
+            (&FIELD, &["fields", "1"]),
+            (&REQUIRED_WHEN, &["fields", "2", "required_when"]),
+            (&OPTION, &["fields", "1", "options", "0"]),
+            (&NOTIFICATIONS, &["notifications"]),
+        ];
+        let mut checked = 0;
+        for (table, at) in tables {
+            for key in table.keys {
+                let mut changed = doc.clone();
+                let mut node = &mut changed;
+                for step in at {
+                    node = match step.parse::<usize>() {
+                        Ok(i) => &mut node[i],
+                        Err(_) => &mut node[*step],
+                    };
+                }
+                let map = node.as_mapping_mut().expect("a mapping");
+                if map.remove(key.name).is_none() {
+                    continue;
+                }
+                checked += 1;
+                let text = serde_yaml::to_string(&changed).unwrap();
+                let missing = p(&text)
+                    .err()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|d| d.code == Code::MissingKey);
+                assert_eq!(
+                    missing, key.required,
+                    "{}: `{}` is marked required: {}",
+                    table.id, key.name, key.required
+                );
+            }
+        }
+        assert!(checked >= 20, "only {checked} keys were tried");
+    }
 }

@@ -148,7 +148,7 @@ pub static REQUIRED_WHEN: Table = Table {
         Key::new(
             "field",
             "text",
-            "the id of an earlier select or radio field",
+            "the id of another field of the form; for a select or radio field, `in` must list its option values",
         )
         .required(),
         Key::new(

@@ -49,8 +49,6 @@ pub struct UnknownKey {
     pub at: Pos,
     /// "did you mean `max_length`?", or the keys there are.
     pub hint: String,
-    /// The table's key it most likely stands for.
-    pub meant: Option<&'static str>,
 }
 
 impl UnknownKey {
@@ -101,14 +99,14 @@ impl Table {
         self.keys.iter().map(|k| k.name)
     }
 
-    /// The key of this table that `key` most likely stands for, and the hint that says so.
-    pub fn hint(&self, key: &str) -> (Option<&'static str>, String) {
+    /// The hint for the unknown `key`: the key of this table it most likely stands for,
+    /// else the keys there are.
+    pub fn hint(&self, key: &str) -> String {
         match suggest(key, self.names()) {
-            Some(s) => (Some(s), format!("did you mean `{s}`?")),
+            Some(s) => format!("did you mean `{s}`?"),
             None => {
                 let names: Vec<String> = self.names().map(|n| format!("`{n}`")).collect();
-                let hint = format!("the keys here are {} ({})", names.join(", "), self.docs);
-                (None, hint)
+                format!("the keys here are {} ({})", names.join(", "), self.docs)
             }
         }
     }
@@ -130,13 +128,11 @@ impl Table {
                 format!("{path}.{name}")
             };
             let Some(key) = self.get(name) else {
-                let (meant, hint) = self.hint(name);
                 out.push(UnknownKey {
                     key: name.to_string(),
                     path: full,
                     at: spot.key.unwrap_or(spot.value),
-                    hint,
-                    meant,
+                    hint: self.hint(name),
                 });
                 continue;
             };

@@ -1,6 +1,8 @@
-//! The one place that knows which YAML library we use (`serde_yaml`, deprecated upstream
-//! but chosen for this project). Everything else sees [`Node`], [`YamlError`] and the
-//! functions here, so the library can be swapped by editing this file alone.
+//! The one place that knows which YAML libraries we use: `serde_yaml` (deprecated upstream
+//! but chosen for this project) for values and syntax errors, `saphyr-parser` for where
+//! keys and values are written ([`places`]). Everything else sees [`Node`], [`YamlError`],
+//! [`Places`], [`Table`] and the functions here, so a library can be swapped by editing
+//! this module alone.
 
 mod keys;
 mod places;

@@ -35,21 +35,6 @@ impl Places {
         }
     }
 
-    /// Places known without a parser: top-level keys, each with its line and value column.
-    pub fn top_level(keys: impl IntoIterator<Item = (String, Pos, Pos)>) -> Places {
-        Places(
-            keys.into_iter()
-                .map(|(k, key, value)| {
-                    let spot = Spot {
-                        key: Some(key),
-                        value,
-                    };
-                    (k, spot)
-                })
-                .collect(),
-        )
-    }
-
     pub fn get(&self, path: &str) -> Option<Spot> {
         self.0.get(path).copied()
     }
@@ -148,6 +133,10 @@ impl Walker {
                     None
                 }
                 Some((name, key_at)) => {
+                    // A key written with a dot would read as a nested one: it gets no place.
+                    if name.contains('.') {
+                        return Some("?".into());
+                    }
                     let full = join(path, &name);
                     let spot = Spot {
                         key: Some(key_at),
@@ -243,10 +232,18 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_a_dot_is_not_taken_for_a_nested_one() {
+        let p = Places::of("a:\n  b: 1\na.b: 2\n");
+        assert_eq!(p.key("a.b"), at(2, 3));
+        assert_eq!(p.keys_of("a").count(), 1);
+    }
+
+    #[test]
     fn columns_count_characters() {
-        let p = Places::of("titel: \"Æblerød\"\nø: 1\n");
-        assert_eq!(p.value("titel"), at(1, 8));
-        assert_eq!(p.key("ø"), at(2, 1));
+        // `ø` is two bytes, one character.
+        let p = Places::of("ø: x\nå: [æ, ø]\n");
+        assert_eq!(p.value("ø"), at(1, 4));
+        assert_eq!(p.value("å.1"), at(2, 8));
     }
 
     #[test]
