@@ -4,7 +4,7 @@
 //! `serial_moto.py`).
 
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -17,6 +17,7 @@ pub struct Moto {
 }
 
 pub use crate::process::free_port;
+use crate::process::{exited_early, moto_python, start_logged};
 
 impl Moto {
     pub fn start() -> Moto {
@@ -32,7 +33,7 @@ impl Moto {
         // moto's own server application, one request at a time (see serial_moto.py), run by
         // the Python ./test.sh pins moto in ($MOTO_PYTHON), else by `python3`.
         let launcher = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/serial_moto.py");
-        let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
+        let python = moto_python();
         let mut command = Command::new(&python);
         command.args([launcher, "127.0.0.1", &self.port.to_string()]);
         let (child, log) = start_logged(command, &format!("moto-{}", self.port))
@@ -164,32 +165,6 @@ impl Drop for Moto {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-/// Starts `command` with its standard error in a file of the temp folder (a pipe would fill
-/// with moto's request log and stop it), which [`exited_early`] reads back.
-fn start_logged(mut command: Command, name: &str) -> std::io::Result<(Child, std::path::PathBuf)> {
-    let log = std::env::temp_dir().join(format!("{name}-{}.log", std::process::id()));
-    let file = std::fs::File::create(&log)?;
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(file))
-        .spawn()?;
-    Ok((child, log))
-}
-
-/// What to say when moto exits before it listens: its own last words (an ImportError, a
-/// port in use) and how ./test.sh installs it.
-fn exited_early(python: &str, status: std::process::ExitStatus, log: &std::path::Path) -> String {
-    let stderr = std::fs::read_to_string(log).unwrap_or_default();
-    let tail: String = {
-        let lines: Vec<&str> = stderr.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    };
-    format!(
-        "moto exited ({status}) before it listened; it said:\n{tail}\n\
-         ({python} runs it: ./test.sh installs moto[server] pinned and sets MOTO_PYTHON)"
-    )
 }
 
 #[test]

@@ -118,3 +118,43 @@ pub fn post(port: u16, path: &str, body: &str) -> (u16, String) {
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
     (status, body.to_string())
 }
+
+/// Starts `command` (moto's launcher) with its standard error in a file of the temp folder
+/// (a pipe would fill with moto's request log and stop it), which [`exited_early`] reads
+/// back.
+pub fn start_logged(
+    mut command: Command,
+    name: &str,
+) -> std::io::Result<(Child, std::path::PathBuf)> {
+    let log = std::env::temp_dir().join(format!("{name}-{}.log", std::process::id()));
+    let file = std::fs::File::create(&log)?;
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(file))
+        .spawn()?;
+    Ok((child, log))
+}
+
+/// What to say when moto exits before it listens: its own last words (an ImportError, a
+/// port in use) and how ./test.sh installs it.
+pub fn exited_early(
+    python: &str,
+    status: std::process::ExitStatus,
+    log: &std::path::Path,
+) -> String {
+    let stderr = std::fs::read_to_string(log).unwrap_or_default();
+    let tail: String = {
+        let lines: Vec<&str> = stderr.lines().collect();
+        lines[lines.len().saturating_sub(15)..].join("\n")
+    };
+    format!(
+        "moto exited ({status}) before it listened; it said:\n{tail}\n\
+         ({python} runs it: ./test.sh installs moto[server] pinned and sets MOTO_PYTHON)"
+    )
+}
+
+/// The Python that runs moto: the one ./test.sh pins moto in (`$MOTO_PYTHON`), else
+/// `python3`.
+pub fn moto_python() -> String {
+    std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into())
+}

@@ -181,13 +181,17 @@ fn new_files_and_template_errors_are_seen() {
     assert_eq!(preview.status().errors, None);
 }
 
-fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
+/// Sends `request` (its request line and headers; `Host: localhost` unless it has one) and
+/// returns the status, the head and the body of the answer.
+fn exchange(addr: std::net::SocketAddr, request: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    let host = if request.contains("Host:") {
+        ""
+    } else {
+        "Host: localhost\r\n"
+    };
+    let (line, headers) = request.split_once("\r\n").unwrap_or((request, ""));
+    write!(stream, "{line}\r\n{host}{headers}Connection: close\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
@@ -195,10 +199,20 @@ fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
     (status, head.to_string(), body.to_string())
 }
 
-#[test]
-fn http_pages_redirects_404_and_the_reload_script() {
-    let (_dir, root) = site_copy();
-    let preview = Preview::new(&root, options());
+fn get(addr: std::net::SocketAddr, path: &str) -> (u16, String, String) {
+    exchange(addr, &format!("GET {path} HTTP/1.1\r\n"))
+}
+
+fn post(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16, String) {
+    let (status, _, body) = exchange(
+        addr,
+        &format!("POST {path} HTTP/1.1\r\n{headers}Content-Length: 0\r\n"),
+    );
+    (status, body)
+}
+
+/// Serves `preview` on a free port of its own runtime.
+fn serve(preview: &Arc<Preview>) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -208,7 +222,16 @@ fn http_pages_redirects_404_and_the_reload_script() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    runtime.spawn(async move { axum::serve(listener, router(Arc::clone(&preview))).await });
+    let app = router(Arc::clone(preview));
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, addr)
+}
+
+#[test]
+fn http_pages_redirects_404_and_the_reload_script() {
+    let (_dir, root) = site_copy();
+    let preview = Preview::new(&root, options());
+    let (_runtime, addr) = serve(&preview);
 
     let (status, head, body) = get(addr, "/a/");
     assert_eq!(status, 200);
@@ -238,41 +261,6 @@ fn http_pages_redirects_404_and_the_reload_script() {
     let (status, _, body) = get(addr, "/sitemap.xml");
     assert_eq!(status, 200);
     assert!(body.contains("<loc>https://example.dk/a/</loc>"), "{body}");
-}
-
-fn post(addr: std::net::SocketAddr, path: &str, headers: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\n{}{headers}Content-Length: 0\r\nConnection: close\r\n\r\n",
-        if headers.contains("Host:") {
-            ""
-        } else {
-            "Host: localhost\r\n"
-        }
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
-}
-
-/// Serves `preview` on a free port of its own runtime.
-fn serve(preview: &Arc<Preview>) -> (tokio::runtime::Runtime, std::net::SocketAddr) {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(Arc::clone(preview));
-    runtime.spawn(async move { axum::serve(listener, app).await });
-    (runtime, addr)
 }
 
 #[test]

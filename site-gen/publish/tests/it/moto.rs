@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::config::{Credentials, Region};
@@ -15,6 +15,7 @@ pub struct Moto {
 }
 
 pub use crate::process::free_port;
+use crate::process::{exited_early, moto_python, start_logged};
 
 /// How long a cold moto may take to answer its first request.
 const READY_WITHIN: Duration = Duration::from_secs(120);
@@ -27,24 +28,15 @@ impl Moto {
             env!("CARGO_MANIFEST_DIR"),
             "/../../form-handler/tests/it/serial_moto.py"
         );
-        // The Python ./test.sh pins moto in ($MOTO_PYTHON), else `python3`; its standard
-        // error in a file (a pipe would fill with the request log), shown if it exits early.
-        let python = std::env::var("MOTO_PYTHON").unwrap_or_else(|_| "python3".into());
-        let log = std::env::temp_dir().join(format!("moto-{port}-{}.log", std::process::id()));
-        let mut child = Command::new(&python)
-            .args([launcher, "127.0.0.1", &port.to_string(), "--log"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
-            .spawn()
+        let python = moto_python();
+        let mut command = Command::new(&python);
+        command.args([launcher, "127.0.0.1", &port.to_string(), "--log"]);
+        let (mut child, log) = start_logged(command, &format!("moto-{port}"))
             .unwrap_or_else(|e| panic!("{python} (moto runs under it): {e}"));
         let deadline = Instant::now() + READY_WITHIN;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
-                let said = std::fs::read_to_string(&log).unwrap_or_default();
-                panic!(
-                    "moto exited ({status}) before it listened; it said:\n{said}\n\
-                     ({python} runs it: ./test.sh installs moto[server] pinned and sets MOTO_PYTHON)"
-                );
+                panic!("{}", exited_early(&python, status, &log));
             }
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 break;
